@@ -13,6 +13,12 @@ if(KRATA_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(KRATA_FUZZ)
+  # Coverage instrumentation for every library, not only the fuzzer's own file.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # Applies the project's warnings and include root to a target.
 function(krata_target_defaults target)
   target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${KRATA_WARNINGS}>)

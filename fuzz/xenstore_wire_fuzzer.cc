@@ -1,11 +1,12 @@
 // Fuzzes the xenstore stream decoder with arbitrary bytes (what a hostile guest could put on
 // its ring). Invariants: every decoded payload is within XENSTORE_PAYLOAD_MAX and re-encodes
-// to exactly the bytes it came from.
+// to exactly the bytes it came from; a WATCH_EVENT payload that parses re-formats to itself.
 
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
+#include "xen/store/payload.h"
 #include "xen/store/wire.h"
 
 using namespace krata::xen::store;
@@ -29,6 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     const XsMessage& msg = **m;
     if (msg.payload.size() > krata::xen::abi::kXsPayloadMax) std::abort();
+    if (msg.type == XsType::kWatchEvent) {
+      krata::Result<WatchEvent> ev = ParseWatchEvent(msg.payload);
+      if (ev.has_value() && FormatWatchEvent(*ev) != msg.payload) std::abort();
+    }
     krata::Result<std::string> wire = Encode(msg);
     if (!wire.has_value()) std::abort();
     if (consumed + wire->size() > size ||

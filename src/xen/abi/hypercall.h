@@ -47,6 +47,35 @@ static_assert(kIoctlPrivcmdHypercall == 0x00305000);
 static_assert(kIoctlPrivcmdMmapbatchV2 == 0x00205004);
 static_assert(kIoctlPrivcmdMmapResource == 0x00205007);
 
+// privcmd_mmapbatch_v2_t: maps `num` frames of domain `dom` at `addr` (inside an mmap of
+// /dev/xen/privcmd). The kernel writes a per-frame errno (negative) into err[]; the ioctl
+// fails with ENOENT when some frames are paged out and should be retried.
+struct PrivcmdMmapbatchV2 {
+  uint32_t num;
+  uint16_t dom;
+  uint16_t pad;
+  uint64_t addr;
+  uint64_t arr;  // const xen_pfn_t*
+  uint64_t err;  // int*
+};
+static_assert(sizeof(PrivcmdMmapbatchV2) == 32);
+static_assert(offsetof(PrivcmdMmapbatchV2, addr) == 8 && offsetof(PrivcmdMmapbatchV2, err) == 24);
+
+// privcmd_mmap_resource_t: maps frames [idx, idx+num) of resource (type, id) of `dom`.
+struct PrivcmdMmapResource {
+  uint16_t dom;
+  uint16_t pad;
+  uint32_t type;  // XENMEM_resource_* (memory.h)
+  uint32_t id;
+  uint32_t idx;
+  uint64_t num;
+  uint64_t addr;
+};
+static_assert(sizeof(PrivcmdMmapResource) == 32);
+static_assert(offsetof(PrivcmdMmapResource, idx) == 12 &&
+              offsetof(PrivcmdMmapResource, addr) == 24);
+
 inline constexpr size_t kPageSize = 4096;
+inline constexpr unsigned kPageShift = 12;
 
 }  // namespace krata::xen::abi

@@ -13,6 +13,7 @@ namespace krata::xen::abi {
 inline constexpr uint32_t kSysctlVersions[] = {0x15, 0x16};
 
 inline constexpr uint32_t kSysctlPhysinfo = 3;
+inline constexpr uint32_t kSysctlGetDomainInfoList = 6;
 
 // struct xen_sysctl_physinfo
 struct SysctlPhysinfo {
@@ -37,12 +38,27 @@ static_assert(sizeof(SysctlPhysinfo) == 112);
 static_assert(offsetof(SysctlPhysinfo, total_pages) == 40);
 static_assert(offsetof(SysctlPhysinfo, free_pages) == 48);
 
+// struct xen_sysctl_getdomaininfolist: buffer is a guest handle to max_domains
+// DomctlGetDomainInfo (domctl.h) in a hypercall buffer.
+struct SysctlGetDomainInfoList {
+  uint16_t first_domain;
+  uint16_t pad0;
+  uint32_t max_domains;
+  uint64_t buffer;
+  uint32_t num_domains;  // OUT
+  uint32_t pad1;
+};
+static_assert(sizeof(SysctlGetDomainInfoList) == 24);
+static_assert(offsetof(SysctlGetDomainInfoList, buffer) == 8);
+static_assert(offsetof(SysctlGetDomainInfoList, num_domains) == 16);
+
 // struct xen_sysctl: cmd, interface_version, then a 128-byte union.
 struct Sysctl {
   uint32_t cmd;
   uint32_t interface_version;
   union {
     SysctlPhysinfo physinfo;
+    SysctlGetDomainInfoList getdomaininfolist;
     uint8_t pad[128];
   } u;
 };

@@ -41,7 +41,7 @@ struct XsMsgHeader {
 };
 static_assert(sizeof(XsMsgHeader) == 16);
 
-inline constexpr size_t kXsPayloadMax = 4096;    // XENSTORE_PAYLOAD_MAX
-inline constexpr size_t kXsAbsPathMax = 3072;    // XENSTORE_ABS_PATH_MAX
+inline constexpr size_t kXsPayloadMax = 4096;  // XENSTORE_PAYLOAD_MAX
+inline constexpr size_t kXsAbsPathMax = 3072;  // XENSTORE_ABS_PATH_MAX
 
 }  // namespace krata::xen::abi

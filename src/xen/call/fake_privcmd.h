@@ -1,40 +1,41 @@
 #pragma once
-// FakePrivcmd: a stateful stand-in for the hypervisor in unit tests. It answers the
-// hypercalls XenCall issues from a small model of a host (version, physinfo) and records
-// every call, so tests check both results and the exact interface versions probed.
+// FakePrivcmd: the Privcmd face of a FakeXen (fake_xen.h). It decodes each hypercall's
+// arguments the way Xen would, lets FakeXen answer, and records every call so tests check
+// both results and the exact sequence and interface versions used.
 
-#include <string>
+#include <memory>
 #include <vector>
 
+#include "xen/call/fake_xen.h"
 #include "xen/call/privcmd.h"
 
 namespace krata::xen {
 
-struct FakeHost {
-  uint32_t major = 4, minor = 17;
-  std::string extra = ".7-fake";
-  std::string capabilities = "xen-3.0-x86_64 hvm-3.0-x86_64";
-  uint32_t sysctl_version = 0x15;  // the only interface version this fake accepts
-  uint32_t nr_cpus = 2;
-  uint64_t total_pages = 262144, free_pages = 100000;
-};
-
 class FakePrivcmd final : public Privcmd {
  public:
-  explicit FakePrivcmd(FakeHost host = {}) : host_(std::move(host)) {}
+  explicit FakePrivcmd(FakeHost host = {}) : xen_(std::make_unique<FakeXen>(std::move(host))) {}
   Result<HypercallBuffer> AllocBuffer(size_t bytes) override;
   Result<long> Hypercall(uint64_t op, const std::array<uint64_t, 5>& args) override;
+  Result<ForeignMapping> ReserveMapping(size_t pages, int prot) override;
+  Result<void> MmapBatch(DomId dom, std::byte* addr, std::span<const uint64_t> frames,
+                         std::span<int> errs) override;
+  Result<void> MmapResource(DomId dom, uint32_t type, uint32_t id, uint32_t frame, uint32_t nr,
+                            std::byte* addr) override;
 
   struct Call {
     uint64_t op;
-    uint64_t sub;  // first argument, or the sysctl interface_version for sysctls
+    uint64_t sub;      // first argument, or the interface_version for sysctl/domctl
+    uint64_t cmd = 0;  // domctl/sysctl cmd, memory_op/event_channel_op cmd, mmuext cmd
   };
   const std::vector<Call>& calls() const { return calls_; }
-  FakeHost& host() { return host_; }
+  size_t mmap_batch_calls() const { return mmap_batch_calls_; }
+  FakeHost& host() { return xen_->host(); }
+  FakeXen& xen() { return *xen_; }
 
  private:
-  FakeHost host_;
+  std::unique_ptr<FakeXen> xen_;
   std::vector<Call> calls_;
+  size_t mmap_batch_calls_ = 0;
 };
 
 }  // namespace krata::xen

@@ -1,4 +1,6 @@
-// LinuxPrivcmd: hypercalls through IOCTL_PRIVCMD_HYPERCALL (Linux drivers/xen/privcmd.c).
+// LinuxPrivcmd: hypercalls through IOCTL_PRIVCMD_HYPERCALL, foreign mappings through an
+// mmap of the device plus IOCTL_PRIVCMD_MMAPBATCH_V2 / IOCTL_PRIVCMD_MMAP_RESOURCE
+// (Linux drivers/xen/privcmd.c).
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -7,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/checked.h"
 #include "base/eintr.h"
 #include "base/file.h"
 #include "base/unique_handle.h"
@@ -49,6 +52,45 @@ class LinuxPrivcmd final : public Privcmd {
     });
     if (rc < 0) return Error::FromErrno("hypercall", errno, "op " + std::to_string(op));
     return rc;
+  }
+
+  Result<ForeignMapping> ReserveMapping(size_t pages, int prot) override {
+    std::optional<size_t> len = CheckedMul(pages, abi::kPageSize);
+    if (pages == 0 || !len) return Error::Invalid("mmap(privcmd)", "bad mapping size");
+    // MAP_SHARED of the device gives a VMA the driver fills with foreign frames.
+    ScopedMmap m = TRY(ScopedMmap::Map(*len, prot, MAP_SHARED, privcmd_.get(), 0));
+    return ForeignMapping(std::move(m));
+  }
+
+  Result<void> MmapBatch(DomId dom, std::byte* addr, std::span<const uint64_t> frames,
+                         std::span<int> errs) override {
+    if (errs.size() != frames.size() || frames.size() > UINT32_MAX) {
+      return Error::Invalid("IOCTL_PRIVCMD_MMAPBATCH_V2", "bad array sizes");
+    }
+    abi::PrivcmdMmapbatchV2 batch{};
+    batch.num = static_cast<uint32_t>(frames.size());
+    batch.dom = dom;
+    batch.addr = reinterpret_cast<uint64_t>(addr);
+    batch.arr = reinterpret_cast<uint64_t>(frames.data());
+    batch.err = reinterpret_cast<uint64_t>(errs.data());
+    // Not retried on EINTR: a reissue over a partly filled VMA is refused by the driver.
+    int rc = ::ioctl(privcmd_.get(), abi::kIoctlPrivcmdMmapbatchV2, &batch);
+    if (rc < 0) return Error::FromErrno("IOCTL_PRIVCMD_MMAPBATCH_V2", errno);
+    return {};
+  }
+
+  Result<void> MmapResource(DomId dom, uint32_t type, uint32_t id, uint32_t frame, uint32_t nr,
+                            std::byte* addr) override {
+    abi::PrivcmdMmapResource res{};
+    res.dom = dom;
+    res.type = type;
+    res.id = id;
+    res.idx = frame;
+    res.num = nr;
+    res.addr = reinterpret_cast<uint64_t>(addr);
+    int rc = ::ioctl(privcmd_.get(), abi::kIoctlPrivcmdMmapResource, &res);
+    if (rc < 0) return Error::FromErrno("IOCTL_PRIVCMD_MMAP_RESOURCE", errno);
+    return {};
   }
 
  private:

@@ -61,8 +61,9 @@ Result<PhysInfo> XenCall::Physinfo() {
       if (r.error().errno_value() != EACCES) return std::move(r.error()).With("sysctl physinfo");
     }
     if (!found) {
-      return Error::Invalid("sysctl", "this hypervisor speaks none of the sysctl interface "
-                                      "versions this build knows (0x15, 0x16); unsupported Xen");
+      return Error::Invalid("sysctl",
+                            "this hypervisor speaks none of the sysctl interface "
+                            "versions this build knows (0x15, 0x16); unsupported Xen");
     }
   }
   const abi::SysctlPhysinfo& p = sysctl->u.physinfo;

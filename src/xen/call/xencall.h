@@ -1,6 +1,8 @@
 #pragma once
 // XenCall: typed hypercalls over a Privcmd. Probes the sysctl interface version on first
 // use (Xen refuses a sysctl whose interface_version differs from its own with EACCES).
+// Operations on domains (domctl, memory_op, event channels, mappings) are in
+// DomainControl (domain_control.h).
 
 #include <cstdint>
 #include <optional>

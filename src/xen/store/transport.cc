@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
+#include "base/eintr.h"
 #include "base/file.h"
 
 namespace krata::xen::store {
@@ -15,7 +17,11 @@ namespace krata::xen::store {
 Status FdTransport::Write(std::string_view bytes) {
   return is_socket_ ? SendAll(fd_.get(), bytes) : WriteAll(fd_.get(), bytes);
 }
-Status FdTransport::Read(void* buf, size_t len) { return ReadExact(fd_.get(), buf, len); }
+Result<size_t> FdTransport::ReadSome(void* buf, size_t len) {
+  ssize_t n = RetryEintr([&] { return ::read(fd_.get(), buf, len); });
+  if (n < 0) return Error::FromErrno("read", errno, "xenstore connection");
+  return static_cast<size_t>(n);
+}
 
 Result<std::unique_ptr<Transport>> ConnectUnixSocket(const std::string& path) {
   sockaddr_un addr{};

@@ -1,6 +1,7 @@
 #pragma once
 // How the client reaches xenstored: its unix socket in dom0, or /dev/xen/xenbus (the
-// kernel's ring to xenstored) in a guest or where no socket exists.
+// kernel's ring to xenstored) in a guest or where no socket exists. Both carry the same
+// framing (xen/include/public/io/xs_wire.h), so one fd-based transport serves both.
 
 #include <memory>
 #include <string>
@@ -10,12 +11,18 @@
 
 namespace krata::xen::store {
 
+// Thread-safety: Write and ReadSome may run concurrently on different threads (the client
+// has one reader thread and serialises its writers), never two Writes at once.
 class Transport {
  public:
   virtual ~Transport() = default;
+  // Writes all bytes.
   virtual Status Write(std::string_view bytes) = 0;
-  // Reads exactly len bytes.
-  virtual Status Read(void* buf, size_t len) = 0;
+  // Reads between 1 and len bytes, blocking until some are available; 0 means the peer
+  // closed the connection.
+  virtual Result<size_t> ReadSome(void* buf, size_t len) = 0;
+  // An fd that polls readable when ReadSome would not block (also at EOF).
+  virtual int PollFd() const = 0;
 };
 
 // A transport over any stream fd (unix socket, xenbus device, socketpair in tests).
@@ -24,7 +31,8 @@ class FdTransport final : public Transport {
   // is_socket: use send(MSG_NOSIGNAL) so a dead xenstored is an error, not SIGPIPE.
   FdTransport(UniqueFd fd, bool is_socket) : fd_(std::move(fd)), is_socket_(is_socket) {}
   Status Write(std::string_view bytes) override;
-  Status Read(void* buf, size_t len) override;
+  Result<size_t> ReadSome(void* buf, size_t len) override;
+  int PollFd() const override { return fd_.get(); }
 
  private:
   UniqueFd fd_;

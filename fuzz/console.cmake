@@ -1,0 +1,1 @@
+krata_fuzzer(console_ring_fuzzer SOURCE console_ring_fuzzer.cc DEPS krata_xenconsole)

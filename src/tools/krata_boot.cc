@@ -1,0 +1,198 @@
+// krata-boot: a developer tool that boots a PV domain from a kernel and an initramfs with
+// krata's own stack (no xl, libxl, libxenctrl or xenconsoled), streams its console until it
+// shuts down, then destroys it and checks nothing is left. Run in dom0 as root.
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "xen/launch/launch.h"
+
+namespace krata {
+namespace {
+
+using xen::launch::XenHost;
+
+struct Options {
+  std::string kernel, initrd, cmdline = "console=hvc0";
+  uint64_t memory_mib = 256, max_memory_mib = 0;
+  uint32_t vcpus = 1;
+  std::string name = "krata-boot";
+  int timeout_s = 120;
+  bool quiet = false;
+  bool bench = false;
+  bool dump_data = false;
+  int cycles = 1;
+};
+
+int Fail(const Error& e) {
+  std::fprintf(stderr, "krata-boot: %s\n", e.ToString().c_str());
+  return 1;
+}
+
+std::array<uint8_t, 16> RandomUuid() {
+  std::random_device rd;
+  std::array<uint8_t, 16> u;
+  for (auto& b : u) b = static_cast<uint8_t>(rd());
+  u[6] = (u[6] & 0x0f) | 0x40;  // version 4
+  u[8] = (u[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  return u;
+}
+
+void Emit(const std::string& s, bool quiet) {
+  if (quiet || s.empty()) return;
+  (void)WriteAll(STDOUT_FILENO, s);
+}
+
+// Streams the console until the domain shuts down or disappears, or the timeout.
+// Returns the shutdown reason (SHUTDOWN_* in sched.h), or -1 on timeout.
+Result<int> Supervise(XenHost& host, xen::launch::RunningDomain& d, const Options& o) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
+  const std::string token = "krata-boot-" + std::to_string(d.built.domid);
+  TRY(host.xs->Watch("@releaseDomain", token));
+  struct Unwatch {
+    XenHost& host;
+    const std::string& token;
+    ~Unwatch() { (void)host.xs->Unwatch("@releaseDomain", token); }
+  } unwatch{host, token};
+  for (;;) {
+    // A shutdown is announced on @releaseDomain; the first watch event fires at once.
+    while (TRY(host.xs->TryPopWatchEvent()).has_value()) {
+    }
+    std::optional<xen::DomainInfo> info = TRY(xen::launch::QueryDomain(host, d.built.domid));
+    if (!info || info->shutdown || info->dying) {
+      Emit(TRY(d.console->Service()), o.quiet);  // whatever it wrote last
+      return info && info->shutdown ? static_cast<int>(info->shutdown_reason) : 0;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return -1;
+    pollfd fds[2] = {{host.events->fd(), POLLIN, 0}, {host.xs->watch_fd(), POLLIN, 0}};
+    if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+      return Error::FromErrno("poll", errno);
+    }
+    if (fds[0].revents != 0) {
+      std::vector<xen::evtchn::Port> fired = TRY(host.events->ReadPending());
+      Emit(TRY(d.console->Service()), o.quiet);  // spurious events are harmless
+      TRY(host.events->UnmaskAll(fired));
+    }
+  }
+}
+
+int RunOnce(XenHost& host, const xen::boot::LoadedKernel& kernel, const std::string& initrd,
+            const Options& o, long long load_ms);
+
+int Run(const Options& o) {
+  Result<std::string> kernel_file = ReadFile(o.kernel, 1u << 30);
+  if (!kernel_file.has_value()) return Fail(kernel_file.error());
+  Result<std::string> initrd = ReadFile(o.initrd, 1u << 30);
+  if (!initrd.has_value()) return Fail(initrd.error());
+  auto t0 = std::chrono::steady_clock::now();
+  Result<xen::boot::LoadedKernel> kernel = xen::boot::LoadKernel(AsBytes(*kernel_file));
+  if (!kernel.has_value()) return Fail(std::move(kernel.error()).With(o.kernel));
+  auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - t0).count();
+  Result<XenHost> host = XenHost::OpenLinux();
+  if (!host.has_value()) return Fail(host.error());
+  int rc = 0;
+  for (int cycle = 1; cycle <= o.cycles && rc == 0; ++cycle) {
+    if (o.cycles > 1) std::fprintf(stderr, "krata-boot: cycle %d of %d\n", cycle, o.cycles);
+    rc = RunOnce(*host, *kernel, *initrd, o, load_ms);
+  }
+  return rc;
+}
+
+// Prints every key under the domain's data/ (what the guest reported) before it is destroyed.
+Status DumpData(XenHost& host, xen::DomId domid) {
+  std::string base = xen::devices::DomainPath(domid) + "/data";
+  Result<std::vector<std::string>> keys = host.xs->Directory(base);
+  if (!keys.has_value()) return std::move(keys.error());
+  for (const std::string& k : *keys) {
+    std::string v = TRY(host.xs->Read(base + "/" + k));
+    std::printf("xenstore data/%s = %s\n", k.c_str(), v.c_str());
+  }
+  std::fflush(stdout);
+  return {};
+}
+
+int RunOnce(XenHost& host, const xen::boot::LoadedKernel& kernel, const std::string& initrd,
+            const Options& o, long long load_ms) {
+  xen::launch::LaunchSpec spec;
+  spec.name = o.name;
+  spec.build.uuid = RandomUuid();
+  spec.build.memory_mib = o.memory_mib;
+  spec.build.max_memory_mib = std::max(o.max_memory_mib, o.memory_mib);
+  spec.build.vcpus = o.vcpus;
+  spec.build.cmdline = o.cmdline;
+  Result<xen::launch::RunningDomain> d =
+      xen::launch::Launch(host, kernel, AsBytes(initrd), spec);
+  if (!d.has_value()) return Fail(d.error());
+  std::fprintf(stderr,
+               "krata-boot: domain %u running (kernel load %lld ms, create..unpause %.1f ms: "
+               "create %.1f, populate %.1f, load %.1f, setup %.1f)\n",
+               d->built.domid, load_ms, d->create_to_unpause_us / 1e3,
+               d->timings.create_us / 1e3, d->timings.populate_us / 1e3,
+               d->timings.load_us / 1e3, d->timings.setup_us / 1e3);
+  std::fprintf(stderr, "krata-boot: build-us %llu\n",
+               static_cast<unsigned long long>(d->create_to_unpause_us));
+  int rc = 0;
+  if (!o.bench) {
+    Result<int> reason = Supervise(host, *d, o);
+    if (reason.has_value() && o.dump_data) {
+      if (Status s = DumpData(host, d->built.domid); !s.has_value()) reason = s.error();
+    }
+    if (!reason.has_value()) {
+      (void)xen::launch::Destroy(host, *d);
+      return Fail(reason.error());
+    }
+    if (*reason < 0) {
+      std::fprintf(stderr, "krata-boot: timed out after %d s\n", o.timeout_s);
+      rc = 124;
+    } else {
+      static constexpr const char* kReasons[] = {"poweroff", "reboot", "suspend", "crash",
+                                                 "watchdog", "soft_reset"};
+      const char* why = *reason < 6 ? kReasons[*reason] : "unknown";
+      std::fprintf(stderr, "krata-boot: domain %u shut down (%s)\n", d->built.domid, why);
+      rc = *reason == 0 ? 0 : 1;
+    }
+  }
+  if (Status s = xen::launch::Destroy(host, *d); !s.has_value()) return Fail(s.error());
+  std::fprintf(stderr, "krata-boot: domain %u destroyed\n", d->built.domid);
+  return rc;
+}
+
+}  // namespace
+}  // namespace krata
+
+int main(int argc, char** argv) {
+  krata::InitLogging();
+  krata::Options o;
+  CLI::App app{"krata-boot: boot a Xen PV domain with krata's own domain builder and stream "
+               "its console until it shuts down (dom0, root)"};
+  app.add_option("kernel", o.kernel, "Kernel: bzImage (gzip/xz/lzma/zstd/lz4/bzip2) or ELF vmlinux")
+      ->required()->check(CLI::ExistingFile);
+  app.add_option("initrd", o.initrd, "Initramfs (cpio, possibly compressed)")
+      ->required()->check(CLI::ExistingFile);
+  app.add_option("cmdline", o.cmdline, "Kernel command line")->capture_default_str();
+  app.add_option("-m,--memory", o.memory_mib, "Memory in MiB")->capture_default_str();
+  app.add_option("-M,--max-memory", o.max_memory_mib, "Maximum memory in MiB (default: --memory)");
+  app.add_option("-c,--vcpus", o.vcpus, "Virtual CPUs")->capture_default_str();
+  app.add_option("-n,--name", o.name, "Domain name in xenstore")->capture_default_str();
+  app.add_option("-t,--timeout", o.timeout_s, "Seconds to wait for the guest to shut down")
+      ->capture_default_str();
+  app.add_flag("-q,--quiet", o.quiet, "Do not echo the guest console");
+  app.add_flag("--bench", o.bench, "Build, unpause and destroy at once; print the build time");
+  app.add_flag("--dump-data", o.dump_data,
+               "After shutdown, print the keys the guest wrote under data/ in xenstore");
+  app.add_option("--cycles", o.cycles, "Launch and destroy this many times in one process")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  return krata::Run(o);
+}

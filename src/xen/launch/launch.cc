@@ -1,0 +1,85 @@
+#include "xen/launch/launch.h"
+
+#include <cerrno>
+#include <chrono>
+
+namespace krata::xen::launch {
+namespace {
+
+uint64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<XenHost> XenHost::OpenLinux() {
+  XenHost h;
+  h.privcmd = TRY(OpenLinuxPrivcmd());
+  h.xc = std::make_unique<XenCall>(*h.privcmd);
+  h.dc = std::make_unique<DomainControl>(*h.xc);
+  h.xs = std::make_unique<store::XsClient>(TRY(store::XsClient::ConnectDefault()));
+  h.grants = TRY(gnttab::OpenLinuxGrantMapper());
+  h.events = TRY(evtchn::OpenLinuxEventChannels());
+  return h;
+}
+
+Result<std::optional<DomainInfo>> QueryDomain(XenHost& host, DomId domid) {
+  Result<DomainInfo> info = host.dc->GetDomainInfo(domid);
+  if (!info.has_value()) {
+    if (info.error().errno_value() == ESRCH) return std::optional<DomainInfo>();
+    return std::move(info.error());
+  }
+  return std::optional<DomainInfo>(*info);
+}
+
+Result<RunningDomain> Launch(XenHost& host, const boot::LoadedKernel& kernel, ByteSpan initrd,
+                             const LaunchSpec& spec) {
+  RunningDomain d;
+  uint64_t t0 = NowUs();
+  d.built = TRY(builder::BuildPvDomain(*host.dc, kernel, initrd, spec.build, &d.timings));
+  const DomId domid = d.built.domid;
+  auto fail = [&](Error e) -> Error {
+    (void)Destroy(host, d);  // best effort; the original error is what matters
+    return std::move(e).With("launching domain " + std::to_string(domid));
+  };
+  devices::DomainDeclaration decl;
+  decl.domid = domid;
+  decl.uuid = spec.build.uuid;
+  decl.name = spec.name.empty() ? "domain-" + std::to_string(domid) : spec.name;
+  decl.target_kib = spec.build.memory_mib * 1024;
+  decl.max_kib = spec.build.max_memory_mib * 1024;
+  decl.vcpus = spec.build.vcpus;
+  decl.store_evtchn = d.built.store_evtchn;
+  decl.store_mfn = d.built.store_mfn;
+  decl.console_evtchn = d.built.console_evtchn;
+  decl.console_mfn = d.built.console_mfn;
+  decl.cmdline = spec.build.cmdline;
+  decl.extra = spec.extra_keys;
+  if (Status s = devices::DeclareDomain(*host.xs, decl); !s.has_value()) return fail(s.error());
+  if (Status s = devices::IntroduceDomain(*host.xs, decl); !s.has_value()) return fail(s.error());
+  // Attach before the guest runs, so not one byte of its console is lost.
+  Result<std::unique_ptr<console::ConsoleBackend>> con = console::ConsoleBackend::Attach(
+      *host.grants, *host.events, domid, d.built.console_evtchn);
+  if (!con.has_value()) return fail(con.error());
+  d.console = std::move(*con);
+  if (Status s = host.dc->Unpause(domid); !s.has_value()) return fail(s.error());
+  d.create_to_unpause_us = NowUs() - t0;
+  return d;
+}
+
+Status Destroy(XenHost& host, RunningDomain& domain) {
+  domain.console.reset();  // unmap the ring and unbind the port first: they pin the domain
+  return DestroyDomain(host, domain.built.domid);
+}
+
+Status DestroyDomain(XenHost& host, DomId domid) {
+  Status xs = devices::RemoveDomain(*host.xs, domid);
+  Result<std::optional<DomainInfo>> info = QueryDomain(host, domid);
+  Status dom = info.has_value() && !info->has_value() ? Status() : host.dc->Destroy(domid);
+  if (!dom.has_value()) return dom;
+  return xs;
+}
+
+}  // namespace krata::xen::launch
