@@ -1,6 +1,7 @@
 #include "base/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,15 +20,24 @@ Result<UniqueFd> OpenFile(const std::string& path, int flags, int mode) {
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   UniqueFd fd = TRY(OpenFile(path, O_RDONLY));
   std::string out;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = RetryEintr([&] { return ::read(fd.get(), buf, sizeof buf); });
-    if (n < 0) return Error::FromErrno("read", errno, path);
-    if (n == 0) break;
-    if (out.size() + static_cast<size_t>(n) > max_bytes) {
+  struct stat st;
+  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+    if (static_cast<uint64_t>(st.st_size) > max_bytes) {
       return Error::Invalid("read", path + ": larger than " + std::to_string(max_bytes) + " bytes");
     }
-    out.append(buf, static_cast<size_t>(n));
+    out.reserve(static_cast<size_t>(st.st_size));  // one allocation for kernels and images
+  }
+  constexpr size_t kChunk = 1 << 20;
+  for (;;) {
+    size_t old_size = out.size();
+    out.resize(old_size + kChunk);
+    ssize_t n = RetryEintr([&] { return ::read(fd.get(), out.data() + old_size, kChunk); });
+    if (n < 0) return Error::FromErrno("read", errno, path);
+    out.resize(old_size + static_cast<size_t>(n));
+    if (n == 0) break;
+    if (out.size() > max_bytes) {
+      return Error::Invalid("read", path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    }
   }
   return out;
 }
