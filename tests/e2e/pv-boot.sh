@@ -63,6 +63,8 @@ krata-boot --cycles 10 --quiet --memory 128 --timeout 120 /lab/assets/vmlinuz /t
 tail -3 /tmp/cycles.err
 check_eq "ten cycles all powered off cleanly" 0 "$rc"
 check_eq "ten cycles: ten guests shut down" 10 "$(grep -c 'shut down (poweroff)' /tmp/cycles.err)"
+check_contains "second run loaded the decompressed kernel from the cache" \
+  "decompressed ELF from cache" "$(grep -m1 'running (kernel load' /tmp/cycles.err)"
 after_state "after ten cycles" "$warm_free" "$warm_free"
 
 # A kernel that is not a Xen PV kernel is refused with a clear error, and leaves nothing.
