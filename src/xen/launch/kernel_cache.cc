@@ -53,7 +53,9 @@ Status WriteAtomically(const std::string& path, std::span<const std::byte> data)
 Status LoadKernelFile(const std::string& path, const std::string& cache_dir, KernelFile& out) {
   std::string file = TRY(ReadFile(path, 1u << 30));
   std::string entry;
-  if (!cache_dir.empty()) {
+  // A plain ELF needs no decompression, so hashing it would only cost time.
+  const bool is_elf = file.size() >= 4 && file.compare(0, 4, "\x7f" "ELF") == 0;
+  if (!cache_dir.empty() && !is_elf) {
     entry = cache_dir + "/" + TRY(Sha256Hex(file)) + ".elf";
     Result<std::string> cached = ReadFile(entry, 1u << 30);
     if (cached.has_value()) {
