@@ -2,9 +2,8 @@
 # registry v2 client. Included from src/oci/CMakeLists.txt.
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
-find_package(nlohmann_json REQUIRED)
 # The fuzzers in fuzz/ link krata_oci, whose link interface names these imported targets.
-foreach(t CURL::libcurl OpenSSL::Crypto nlohmann_json::nlohmann_json)
+foreach(t CURL::libcurl OpenSSL::Crypto)
   get_target_property(krata_oci_imported_global ${t} IMPORTED_GLOBAL)
   if(NOT krata_oci_imported_global)
     set_target_properties(${t} PROPERTIES IMPORTED_GLOBAL TRUE)
@@ -12,7 +11,7 @@ foreach(t CURL::libcurl OpenSSL::Crypto nlohmann_json::nlohmann_json)
 endforeach()
 
 krata_library(krata_oci
-  SOURCES digest.cc reference.cc media_types.cc json_util.cc platform.cc manifest.cc
+  SOURCES digest.cc reference.cc media_types.cc platform.cc manifest.cc
           image_config.cc credentials.cc auth_challenge.cc http.cc registry.cc resolve.cc
   DEPS krata_base nlohmann_json::nlohmann_json
   PRIVATE_DEPS OpenSSL::Crypto CURL::libcurl)

@@ -1,6 +1,6 @@
-#include "oci/json_util.h"
+#include "base/json_util.h"
 
-namespace krata::oci::json_util {
+namespace krata::json_util {
 namespace {
 
 Error FieldError(std::string_view what, std::string_view key, std::string_view expected) {
@@ -104,4 +104,4 @@ Result<const Json*> OptArray(const Json& obj, std::string_view key, std::string_
   return v;
 }
 
-}  // namespace krata::oci::json_util
+}  // namespace krata::json_util
