@@ -23,10 +23,11 @@ krata_test(oci_test
 
 # Against a real registry (tests/registry/*.sh: docker-registry, umoci, skopeo). One ctest
 # entry for the whole binary so the registries start once per run, not once per test.
+krata_library(krata_ocitestregistry SOURCES test_registry.cc DEPS krata_oci GTest::gtest)
+target_compile_definitions(krata_ocitestregistry PRIVATE KRATA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_executable(oci_registry_test registry_test.cc)
 krata_target_defaults(oci_registry_test)
-target_link_libraries(oci_registry_test PRIVATE krata_oci GTest::gtest_main)
-target_compile_definitions(oci_registry_test PRIVATE KRATA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+target_link_libraries(oci_registry_test PRIVATE krata_ocitestregistry GTest::gtest_main)
 set_target_properties(oci_registry_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 add_test(NAME oci_registry_test COMMAND oci_registry_test)
 set_tests_properties(oci_registry_test PROPERTIES LABELS unit TIMEOUT 120)

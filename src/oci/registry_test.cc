@@ -4,10 +4,7 @@
 
 #include "oci/registry.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -19,89 +16,18 @@
 #include "base/file.h"
 #include "oci/media_types.h"
 #include "oci/resolve.h"
+#include "oci/test_registry.h"
 
 namespace krata::oci {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kScripts = std::string(KRATA_SOURCE_DIR) + "/tests/registry/";
+using testing::ScriptsDir;
+using testing::Shell;
+using testing::TestRegistry;
 
-// A shell command started with popen; Wait() returns its stdout and fails the test on a
-// non-zero exit. Several may run at once (the setup starts both registries together).
-class Shell {
- public:
-  explicit Shell(std::string cmd) : cmd_(std::move(cmd)), p_(::popen(cmd_.c_str(), "r")) {}
-  std::string Wait() {
-    std::string out;
-    if (p_ == nullptr) {
-      ADD_FAILURE() << "popen failed: " << cmd_;
-      return out;
-    }
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p_)) > 0) out.append(buf, n);
-    int rc = ::pclose(p_);
-    p_ = nullptr;
-    EXPECT_EQ(rc, 0) << cmd_ << "\n" << out;
-    return out;
-  }
-
- private:
-  std::string cmd_;
-  FILE* p_;
-};
-
-std::string RunShell(const std::string& cmd) { return Shell(cmd).Wait(); }
-
-// A free TCP port on 127.0.0.1 (the kernel's choice for port 0).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-class TestRegistry {
- public:
-  // Starts a registry in dir in the background (with a user, htpasswd auth is required);
-  // Wait() blocks until it answers.
-  void Start(const fs::path& dir, const std::string& user = "", const std::string& pass = "") {
-    dir_ = dir;
-    shell_ = std::make_unique<Shell>("KRATA_REGISTRY_OWNER_PID=" + std::to_string(::getpid()) +
-                                     " KRATA_REGISTRY_PORT=" + std::to_string(FreePort()) + " " +
-                                     kScripts + "start-registry.sh " + dir.string() + " " + user +
-                                     " " + pass);
-  }
-  void Wait() {
-    std::string out = shell_->Wait();
-    port_ = std::atoi(out.c_str());
-    ASSERT_GT(port_, 0) << out;
-  }
-  void Stop() {
-    if (port_ != 0) RunShell(kScripts + "stop-registry.sh " + dir_.string());
-    port_ = 0;
-  }
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-  // The file the registry stores a blob in (distribution's filesystem layout).
-  fs::path BlobFile(const Digest& d) const {
-    return dir_ / "storage/docker/registry/v2/blobs" / std::string(d.algorithm_name()) /
-           d.hex().substr(0, 2) / d.hex() / "data";
-  }
-
- private:
-  fs::path dir_;
-  int port_ = 0;
-  std::unique_ptr<Shell> shell_;
-};
+const std::string kScripts = ScriptsDir();
 
 class RegistryTest : public ::testing::Test {
  protected:

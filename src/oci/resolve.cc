@@ -78,12 +78,16 @@ Result<ResolvedImage> ResolveImage(RegistryClient& client, const DockerReference
   out.manifest_digest = chosen.digest;
   out.manifest_bytes = std::move(chosen.bytes);
   out.config_bytes = TRY(client.GetBlobBytes(ref.repository, out.manifest.config, kMaxConfigBytes));
-  out.config = TRY(ParseImageConfig(out.config_bytes));
+  TRY(FinishResolve(out, wanted, ref.ToString()));
+  return out;
+}
 
-  Platform from_config = out.config.platform;
+Status FinishResolve(ResolvedImage& out, const Platform& wanted, const std::string& name) {
+  out.config = TRY(ParseImageConfig(out.config_bytes));
+  const Platform& from_config = out.config.platform;
   if (!from_config.os.empty() && !from_config.architecture.empty()) {
     if (!PlatformMatches(wanted, from_config)) {
-      return Error::Invalid("resolve", ref.ToString() + " is built for " +
+      return Error::Invalid("resolve", name + " is built for " +
                                            NormalizePlatform(from_config).ToString() + ", not " +
                                            NormalizePlatform(wanted).ToString());
     }
@@ -96,7 +100,7 @@ Result<ResolvedImage> ResolveImage(RegistryClient& client, const DockerReference
                                          " diff_ids for " +
                                          std::to_string(out.manifest.layers.size()) + " layers");
   }
-  return out;
+  return {};
 }
 
 Status FetchBlobToFile(RegistryClient& client, std::string_view repository, const Descriptor& desc,

@@ -42,6 +42,11 @@ Result<std::unique_ptr<RegistryClient>> ConnectRegistry(const DockerReference& r
 Result<ResolvedImage> ResolveImage(RegistryClient& client, const DockerReference& ref,
                                    const Platform& wanted);
 
+// The checks every source applies once manifest and config bytes are in `out`: parses the
+// config into out.config, fills out.platform (from the config, which must fit `wanted`), and
+// checks that diff_ids match the layer count. `name` is for messages.
+Status FinishResolve(ResolvedImage& out, const Platform& wanted, const std::string& name);
+
 // What `krata-oci inspect` prints: {"name", "index_digest"?, "manifest_digest",
 // "manifest_media_type", "platform", "layers": [{"media_type","digest","size","diff_id"?}],
 // "config": {user, env, entrypoint, cmd, working_dir, exposed_ports, labels, stop_signal}}.

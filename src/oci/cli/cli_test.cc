@@ -1,12 +1,10 @@
 // krata-oci against a real registry (tests/registry/start-registry.sh, docker-registry on
 // 127.0.0.1): packs a three-layer image with whiteouts and an opaque directory and compares
 // the squashfs, file by file, with what `umoci unpack` makes of the same image pulled by
-// skopeo. Also: the cache (hit, concurrent packs, rm, gc), a tampered blob, and the binary.
+// skopeo. Also: the cache (hit, concurrent packs, rm, gc), a tampered blob, the binary, local
+// sources (oci:, oci-archive:, docker-archive: made by skopeo) and registry credentials.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -23,6 +21,7 @@
 #include "oci/cli/pack_image.h"
 #include "oci/pack/squashfs_reader.h"
 #include "oci/resolve.h"
+#include "oci/test_registry.h"
 
 namespace krata::oci::cli {
 namespace {
@@ -30,40 +29,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kSource = KRATA_SOURCE_DIR;
-const std::string kScripts = kSource + "/tests/registry/";
-
-// Runs cmd through the shell; returns (exit status, stdout).
-std::pair<int, std::string> RunCmd(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return {-1, out};
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-std::string MustRun(const std::string& cmd) {
-  auto [rc, out] = RunCmd(cmd);
-  EXPECT_EQ(rc, 0) << cmd << "\n" << out;
-  return out;
-}
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
+const std::string kScripts = testing::ScriptsDir();
+using testing::MustRun;
+using testing::RunCmd;
 
 // What the test compares of one file, from either side.
 struct Node {
@@ -129,18 +97,29 @@ class CliTest : public ::testing::Test {
     root_ = new fs::path(fs::temp_directory_path() /
                          ("krata-ocicli-test-" + std::to_string(::getpid())));
     fs::create_directories(*root_);
-    std::string out = MustRun("KRATA_REGISTRY_OWNER_PID=" + std::to_string(::getpid()) +
-                              " KRATA_REGISTRY_PORT=" + std::to_string(FreePort()) + " " +
-                              kScripts + "start-registry.sh " + (*root_ / "registry").string());
-    host_ = new std::string("127.0.0.1:" + std::to_string(std::atoi(out.c_str())));
-    MustRun(kSource + "/src/oci/cli/testdata/make-layered-image.sh " + (*root_ / "img").string() +
-            " " + *host_ + "/test/layered:v1 2>&1");
-    MustRun(kScripts + "make-image.sh " + (*root_ / "img2").string() + " " + *host_ +
-            "/test/tamper:v1 2>&1");
+    anon_ = new testing::TestRegistry;
+    auth_ = new testing::TestRegistry;
+    anon_->Start(*root_ / "registry");
+    auth_->Start(*root_ / "registry-auth", "alice", "s3cret");
+    anon_->Wait();
+    auth_->Wait();
+    host_ = new std::string(anon_->host());
+    const std::string layered = kSource + "/src/oci/cli/testdata/make-layered-image.sh ";
+    testing::Shell a(layered + (*root_ / "img").string() + " " + *host_ + "/test/layered:v1 2>&1");
+    testing::Shell b(layered + (*root_ / "img-auth").string() + " " + auth_->host() +
+                     "/private/layered:v1 alice:s3cret 2>&1");
+    testing::Shell c(kScripts + "make-image.sh " + (*root_ / "img2").string() + " " + *host_ +
+                     "/test/tamper:v1 2>&1");
+    a.Wait();
+    b.Wait();
+    c.Wait();
   }
   static void TearDownTestSuite() {
-    MustRun(kScripts + "stop-registry.sh " + (*root_ / "registry").string());
+    anon_->Stop();
+    auth_->Stop();
     fs::remove_all(*root_);
+    delete anon_;
+    delete auth_;
     delete root_;
     delete host_;
   }
@@ -162,10 +141,14 @@ class CliTest : public ::testing::Test {
   }
 
   static fs::path* root_;
-  static std::string* host_;
+  static std::string* host_;  // the anonymous registry
+  static testing::TestRegistry* anon_;
+  static testing::TestRegistry* auth_;  // htpasswd: alice / s3cret
 };
 
 fs::path* CliTest::root_ = nullptr;
+testing::TestRegistry* CliTest::anon_ = nullptr;
+testing::TestRegistry* CliTest::auth_ = nullptr;
 std::string* CliTest::host_ = nullptr;
 
 TEST_F(CliTest, PackMatchesUmociUnpack) {
@@ -358,8 +341,98 @@ TEST_F(CliTest, Binary) {
   auto [trc, terr] =
       RunCmd(bin + " pack --store " + store + " oci:/nonexistent " + out + ".o 2>&1");
   EXPECT_EQ(trc, 1);
-  EXPECT_NE(terr.find("not supported yet"), std::string::npos) << terr;
+  EXPECT_NE(terr.find("/nonexistent"), std::string::npos) << terr;
   EXPECT_FALSE(fs::exists(out + ".o"));
+}
+
+// Everything ImageNode holds except inode numbers, which follow write order.
+void ExpectSameImage(const std::string& a, const std::string& b) {
+  auto ta = MUST(pack::ReadSquashfsTree(a));
+  auto tb = MUST(pack::ReadSquashfsTree(b));
+  ASSERT_EQ(ta.size(), tb.size());
+  for (const auto& [path, x] : ta) {
+    SCOPED_TRACE("path \"" + path + "\"");
+    ASSERT_TRUE(tb.contains(path));
+    const pack::ImageNode& y = tb.at(path);
+    EXPECT_EQ(x.type, y.type);
+    EXPECT_EQ(x.mode, y.mode);
+    EXPECT_EQ(x.uid, y.uid);
+    EXPECT_EQ(x.gid, y.gid);
+    EXPECT_EQ(x.mtime, y.mtime);
+    EXPECT_EQ(x.nlink, y.nlink);
+    EXPECT_TRUE(x.data == y.data);
+    EXPECT_EQ(x.symlink_target, y.symlink_target);
+    EXPECT_EQ(x.xattrs, y.xattrs);
+  }
+}
+
+TEST_F(CliTest, LocalSourcesPackLikeTheRegistry) {
+  const std::string bin = KRATA_OCI_BINARY;
+  const std::string layout = (*root_ / "img/layout").string();
+  const std::string policy = "--policy " + (*root_ / "img/policy.json").string();
+  const std::string oci_archive = (*root_ / "layered-oci.tar").string();
+  const std::string docker_archive = (*root_ / "layered-docker.tar").string();
+  MustRun("skopeo " + policy + " copy -q oci:" + layout + ":img oci-archive:" + oci_archive +
+          ":img 2>&1");
+  MustRun("skopeo " + policy + " copy -q oci:" + layout + ":img docker-archive:" + docker_archive +
+          ":test/layered:v1 2>&1");
+
+  PackRequest reg = Request("test/layered:v1", "store-local", "local-reg.sqfs");
+  PackOutcome from_registry = MUST(PackImage(reg));
+  const std::vector<std::string> sources = {"oci:" + layout + ":img",
+                                            "oci-archive:" + oci_archive + ":img",
+                                            "docker-archive:" + docker_archive};
+  for (size_t i = 0; i < sources.size(); ++i) {
+    SCOPED_TRACE(sources[i]);
+    std::string out = (*root_ / ("local-" + std::to_string(i) + ".sqfs")).string();
+    auto [rc, text] =
+        RunCmd(bin + " pack --store " + reg.store + " " + sources[i] + " " + out + " 2>&1");
+    ASSERT_EQ(rc, 0) << text;
+    ExpectSameImage(reg.output, out);
+    auto [irc, json] = RunCmd(bin + " inspect " + sources[i]);
+    ASSERT_EQ(irc, 0) << json;
+    // The OCI layout holds the very manifest that was pushed; skopeo rewrites it as Docker
+    // schema 2 for docker-archive.
+    if (i < 2) {
+      EXPECT_NE(json.find(from_registry.manifest_digest.ToString()), std::string::npos) << json;
+    }
+  }
+  // The oci: and oci-archive: packs were cache hits of the registry's entry (same manifest).
+  auto entries = MUST(ImageCache(reg.store).List());
+  EXPECT_EQ(entries.size(), 2u);
+}
+
+TEST_F(CliTest, CredentialsThroughTheBinary) {
+  const std::string bin = KRATA_OCI_BINARY;
+  const std::string src = "docker://" + auth_->host() + "/private/layered:v1";
+  const std::string out = (*root_ / "auth.sqfs").string();
+  const std::string pack =
+      bin + " pack --no-cache --tls-verify=false --store " + (*root_ / "store-auth").string() + " ";
+
+  auto [wrc, werr] = RunCmd(pack + "--creds alice:wrong " + src + " " + out + " 2>&1");
+  EXPECT_EQ(wrc, 1);
+  EXPECT_NE(werr.find("rejected the credentials for user \"alice\""), std::string::npos) << werr;
+  EXPECT_FALSE(fs::exists(out));
+
+  auto [arc, aerr] =
+      RunCmd("env -u REGISTRY_AUTH_FILE HOME=/nonexistent " + pack + src + " " + out + " 2>&1");
+  EXPECT_EQ(arc, 1);
+  EXPECT_NE(aerr.find("authentication required"), std::string::npos) << aerr;
+  EXPECT_FALSE(fs::exists(out));
+
+  auto [grc, gerr] = RunCmd(pack + "--creds alice:s3cret " + src + " " + out + " 2>&1");
+  ASSERT_EQ(grc, 0) << gerr;
+  EXPECT_EQ(MUST(pack::ReadSquashfsTree(out)).at("etc/a").data, "a v2\n");
+  fs::remove(out);
+
+  // The same credentials from an auth file (containers-auth.json(5): base64 "user:pass").
+  std::string auth_file = (*root_ / "auth.json").string();
+  std::ofstream(auth_file) << R"({"auths":{")" << auth_->host()
+                           << R"(":{"auth":"YWxpY2U6czNjcmV0"}}})";
+  auto [frc, ferr] =
+      RunCmd("REGISTRY_AUTH_FILE=" + auth_file + " " + pack + src + " " + out + " 2>&1");
+  ASSERT_EQ(frc, 0) << ferr;
+  EXPECT_TRUE(fs::exists(out));
 }
 
 }  // namespace

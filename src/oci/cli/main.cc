@@ -17,6 +17,10 @@
 namespace krata::oci::cli {
 namespace {
 
+constexpr const char* kSourceHelp =
+    "Image: docker://REGISTRY/REPO[:TAG|@DIGEST], oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
+    "docker-archive:FILE";
+
 int Fail(const Error& e) {
   std::fprintf(stderr, "krata-oci: %s\n", e.ToString().c_str());
   return 1;
@@ -70,14 +74,14 @@ int Main(int argc, char** argv) {
   AddRemoteOptions(pack_cmd, pack.remote);
   pack_cmd->add_option("--store", pack.store, "Store directory")->capture_default_str();
   pack_cmd->add_flag("--no-cache", no_cache, "Neither use nor fill the image cache");
-  pack_cmd->add_option("SOURCE", pack.source, "Image, e.g. docker://debian:12")->required();
+  pack_cmd->add_option("SOURCE", pack.source, kSourceHelp)->required();
   pack_cmd->add_option("OUTPUT", pack.output, "Output file")->required();
 
   std::string inspect_source;
   RemoteOptions inspect_remote;
   CLI::App* inspect_cmd = app.add_subcommand("inspect", "Print an image's metadata as JSON");
   AddRemoteOptions(inspect_cmd, inspect_remote);
-  inspect_cmd->add_option("SOURCE", inspect_source, "Image, e.g. docker://debian:12")->required();
+  inspect_cmd->add_option("SOURCE", inspect_source, kSourceHelp)->required();
 
   std::string store(kDefaultStore);
   CLI::App* cache_cmd = app.add_subcommand("cache", "Manage the image cache");

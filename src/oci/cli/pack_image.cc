@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "oci/local/image_source.h"
 #include "oci/media_types.h"
 #include "oci/pack/pack.h"
 #include "oci/resolve.h"
@@ -21,23 +22,39 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A resolved image and where its blobs come from: a registry, or a local layout/archive.
 struct Resolved {
-  std::unique_ptr<RegistryClient> client;
+  std::string source;
+  std::unique_ptr<RegistryClient> client;       // docker://
+  std::unique_ptr<local::ImageSource> archive;  // oci:, oci-archive:, docker-archive:
   ResolvedImage image;
+
+  // Copies each descs[i] to paths[i], verified; registry downloads run in parallel.
+  Status Fetch(const std::vector<Descriptor>& descs, const std::vector<std::string>& paths,
+               int parallelism) {
+    if (client) {
+      return FetchBlobsToFiles(*client, image.reference.repository, descs, paths, parallelism);
+    }
+    for (size_t i = 0; i < descs.size(); ++i) TRY(archive->FetchBlob(descs[i], paths[i]));
+    return {};
+  }
 };
 
 Result<Resolved> Resolve(const std::string& source, const RemoteOptions& remote) {
   ImageReference ref = TRY(ParseImageReference(source));
-  if (ref.transport != Transport::kDocker) {
-    return Error::Invalid("source",
-                          "transport of \"" + source + "\" not supported yet (only docker://)");
-  }
   Platform wanted = DefaultPlatform();
   if (remote.platform.has_value()) wanted = TRY(ParsePlatform(*remote.platform));
   Resolved r;
-  r.client = TRY(ConnectRegistry(ref.docker, remote.tls_verify,
-                                 CredentialSources::FromEnvironment(remote.creds)));
-  r.image = TRY(ResolveImage(*r.client, ref.docker, wanted));
+  if (ref.transport == Transport::kDocker) {
+    r.client = TRY(ConnectRegistry(ref.docker, remote.tls_verify,
+                                   CredentialSources::FromEnvironment(remote.creds)));
+    r.image = TRY(ResolveImage(*r.client, ref.docker, wanted));
+    r.source = r.image.reference.ToString();
+  } else {
+    r.source = ref.ToString();
+    r.archive = TRY(local::OpenLocalSource(ref));
+    r.image = TRY(r.archive->Resolve(wanted));
+  }
   return r;
 }
 
@@ -138,7 +155,7 @@ Result<uint64_t> FetchAndPack(const ImageCache& cache, Resolved& r, const PackRe
   {
     std::optional<DownloadProgress> progress;
     if (req.progress) progress.emplace(descs, paths);
-    TRY(FetchBlobsToFiles(*r.client, r.image.reference.repository, descs, paths, req.parallelism));
+    TRY(r.Fetch(descs, paths, req.parallelism));
   }
   std::vector<pack::Layer> layers;
   for (size_t i = 0; i < descs.size(); ++i) {
@@ -179,7 +196,7 @@ Result<PackOutcome> PackImage(const PackRequest& req) {
     meta.digest = out.manifest_digest;
     meta.format = req.format;
     meta.size = out.image_bytes;
-    meta.reference = r.image.reference.ToString();
+    meta.reference = r.source;
     meta.platform = r.image.platform.ToString();
     meta.created = static_cast<int64_t>(std::time(nullptr));
     TRY(cache.WriteMetadata(meta));

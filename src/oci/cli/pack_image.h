@@ -25,7 +25,7 @@ struct RemoteOptions {
 };
 
 struct PackRequest {
-  std::string source;  // transport syntax: docker://REF (the only one supported yet)
+  std::string source;  // transport syntax: docker://, oci:, oci-archive:, docker-archive:
   std::string output;
   std::string format = "squashfs";
   RemoteOptions remote;

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "oci/json_util.h"
-#include "oci/local/finish_resolve.h"
+#include "oci/resolve.h"
 #include "oci/media_types.h"
 #include "oci/reference.h"
 

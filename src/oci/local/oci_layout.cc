@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "oci/json_util.h"
-#include "oci/local/finish_resolve.h"
+#include "oci/resolve.h"
 #include "oci/media_types.h"
 
 namespace krata::oci::local {
