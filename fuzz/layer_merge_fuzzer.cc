@@ -1,5 +1,5 @@
-// Fuzzes the layer reader, the merge and the squashfs writer with arbitrary bytes as one or
-// two layer blobs (tar, tar+gzip or tar+zstd: the format is sniffed).
+// Fuzzes the layer reader, the merge and both image writers (squashfs, erofs) with arbitrary
+// bytes as one or two layer blobs (tar, tar+gzip or tar+zstd: the format is sniffed).
 //
 // Input: byte 0 = flags. Bit 0 set: two layers, bytes 1..4 = little-endian length of the
 // first, the rest is the second; else bytes 1.. are one layer.
@@ -7,12 +7,14 @@
 // Invariants: the merged tree only has valid names (no "", ".", "..", '/', NUL, whiteout
 // markers; <= 255 bytes; paths <= 4095) and no hardlinked directories; link counts and entry
 // counts agree with a walk; every regular file has exactly one data source. When the merge
-// succeeds the full pack must succeed too, and reading the image back must give exactly the
-// merged tree (types, modes, owners, sizes, symlink targets, xattrs, hardlink sharing).
+// succeeds the full pack must succeed too in both formats, and reading each image back
+// (libsquashfs; our erofs reader) must give exactly the merged tree (types, modes, owners,
+// sizes, symlink targets, xattrs, hardlink sharing).
 
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/pack/erofs_reader.h"
 #include "oci/pack/layer_reader.h"
 #include "oci/pack/merge_tree.h"
 #include "oci/pack/pack.h"
@@ -125,20 +128,26 @@ void CheckTree(const pk::MergeTree& tree, size_t layer_count) {
   FUZZ_CHECK(sources == files.size());
 }
 
-void CheckImage(const pk::MergeTree& tree, const std::vector<int>& fds) {
+void CheckImage(const pk::MergeTree& tree, const std::vector<int>& fds, pk::ImageFormat format) {
   std::vector<pk::Layer> layers;
   for (int fd : fds) layers.push_back(pk::Layer{"", pk::LayerFormat::kDetect, fd});
   std::string out = OutputDir() + "/image";
   pk::PackOptions opt;
   opt.sync = false;
   opt.max_data_bytes = kMaxData;
-  krata::Result<pk::PackResult> packed = pk::PackSquashfs(layers, out, opt);
+  opt.format = format;
+  krata::Result<pk::PackResult> packed = pk::PackImage(layers, out, opt);
   if (!packed.has_value()) {
     std::fprintf(stderr, "pack failed after a good merge: %s\n", packed.error().ToString().c_str());
     std::abort();
   }
-  krata::Result<std::map<std::string, pk::ImageNode>> image = pk::ReadSquashfsTree(out, kMaxData);
-  FUZZ_CHECK(image.has_value());
+  const bool erofs = format == pk::ImageFormat::kErofs;
+  krata::Result<std::map<std::string, pk::ImageNode>> image =
+      erofs ? pk::ReadErofsTree(out, kMaxData) : pk::ReadSquashfsTree(out, kMaxData);
+  if (!image.has_value()) {
+    std::fprintf(stderr, "reading the image back failed: %s\n", image.error().ToString().c_str());
+    std::abort();
+  }
   FUZZ_CHECK(image->size() == tree.entry_count() + 1);
   std::map<const pk::Inode*, uint32_t> inode_numbers;
   auto compare = [&](const std::string& path, const pk::Dentry& d) {
@@ -158,11 +167,18 @@ void CheckImage(const pk::MergeTree& tree, const std::vector<int>& fds) {
     size_t storable = 0;
     for (const pk::Xattr& x : in.xattrs) {
       if (x.name.starts_with("user.") || x.name.starts_with("trusted.") ||
-          x.name.starts_with("security.")) {
+          x.name.starts_with("security.") ||
+          (erofs &&
+           (x.name == "system.posix_acl_access" || x.name == "system.posix_acl_default"))) {
         ++storable;
       }
     }
     FUZZ_CHECK(n.xattrs.size() <= storable);
+    // Whatever the image holds is exactly one of the inode's xattrs (names are unique).
+    for (const pk::Xattr& x : n.xattrs) {
+      FUZZ_CHECK(std::find(in.xattrs.begin(), in.xattrs.end(), x) != in.xattrs.end());
+    }
+    if (erofs) FUZZ_CHECK(n.mtime == std::clamp<int64_t>(in.mtime, 0, UINT32_MAX));
   };
   compare("", tree.root());
   tree.Walk(compare);
@@ -196,7 +212,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (tree) {
     CheckTree(*tree, fds.size());
-    CheckImage(*tree, fds);
+    CheckImage(*tree, fds, pk::ImageFormat::kSquashfs);
+    CheckImage(*tree, fds, pk::ImageFormat::kErofs);
   }
   for (int fd : fds) close(fd);
   return 0;

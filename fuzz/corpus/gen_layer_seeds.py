@@ -105,7 +105,27 @@ def dupes(tf):
     member(tf, "g", tarfile.LNKTYPE, link="f")
 
 
+def erofs_edges(tf):
+    # Multi-block directory with names sorting around "." and "..", files at block edges,
+    # ACL and large xattrs, symlinks that do and do not fit beside their inode.
+    member(tf, "many/", tarfile.DIRTYPE)
+    for i in range(40):
+        member(tf, "many/%s%03d" % ("n" * 120, i), data=b"%d" % i)
+    for name in ("!", "-x", ".a", "..b", "~"):
+        member(tf, "many/" + name, data=name.encode())
+    member(tf, "b4096", data=b"x" * 4096)
+    member(tf, "b4097", data=b"y" * 4097)
+    acl = "\x02\x00\x00\x00\x01\x00\x06\x00\xff\xff\xff\xff"
+    member(tf, "acl", data=b"a", pax={"SCHILY.xattr.system.posix_acl_access": acl,
+                                      "SCHILY.xattr.user.big": "v" * 5000,
+                                      "SCHILY.xattr.other.ns": "dropped"})
+    member(tf, "long-link", tarfile.SYMTYPE, link="L" * 4000, mode=0o777)
+    member(tf, "fat-link", tarfile.SYMTYPE, link="F" * 4000, mode=0o777,
+           pax={"SCHILY.xattr.trusted.pad": "p" * 100})
+
+
 SEEDS = {
+    "erofs_edges": one(layer(erofs_edges, gz=True)),
     "single_pax": one(layer(base)),
     "single_gnu_gzip": one(layer(base, tarfile.GNU_FORMAT, gz=True)),
     "two_layers": two(layer(base), layer(upper_ok)),

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -163,21 +164,28 @@ Result<uint64_t> FetchAndPack(const ImageCache& cache, Resolved& r, const PackRe
   }
   pack::ProgressFn progress_fn;
   if (req.progress) progress_fn = PrintPackProgress;
-  pack::PackResult result = TRY(pack::PackSquashfs(layers, target, {}, progress_fn));
+  pack::PackOptions options;
+  options.format = *pack::ParseImageFormat(req.format);
+  // Compression is the bottleneck of squashfs packing; erofs is stored uncompressed.
+  options.squashfs.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  options.consume_layers = true;  // the work directory's blobs go as soon as pass 2 is done
+  pack::PackResult result = TRY(pack::PackImage(layers, target, options, progress_fn));
   return result.image_bytes;
 }
 
 }  // namespace
 
 Result<PackOutcome> PackImage(const PackRequest& req) {
-  if (req.format == "erofs") return Error::Invalid("pack", "format erofs not supported yet");
-  if (req.format != "squashfs") return Error::Invalid("pack", "unknown format " + req.format);
+  if (!pack::ParseImageFormat(req.format)) {
+    return Error::Invalid("pack", "unknown format \"" + req.format + "\" (squashfs or erofs)");
+  }
   Resolved r = TRY(Resolve(req.source, req.remote));
   PackOutcome out;
   out.manifest_digest = r.image.manifest_digest;
   ImageCache cache(req.store);
   TRY(cache.Init());
   if (!req.use_cache) {
+    if (req.output.empty()) return Error::Invalid("pack", "no output and no cache");
     out.image_bytes = TRY(FetchAndPack(cache, r, req, req.output));
     out.layers_downloaded = r.image.layers().size();
     return out;
@@ -201,7 +209,8 @@ Result<PackOutcome> PackImage(const PackRequest& req) {
     meta.created = static_cast<int64_t>(std::time(nullptr));
     TRY(cache.WriteMetadata(meta));
   }
-  TRY(CopyFileAtomic(entry, req.output));
+  out.cache_path = entry;
+  if (!req.output.empty()) TRY(CopyFileAtomic(entry, req.output));
   return out;
 }
 

@@ -26,7 +26,7 @@ struct RemoteOptions {
 
 struct PackRequest {
   std::string source;  // transport syntax: docker://, oci:, oci-archive:, docker-archive:
-  std::string output;
+  std::string output;  // empty: only fill the cache (PackOutcome::cache_path)
   std::string format = "squashfs";
   RemoteOptions remote;
   std::string store = std::string(kDefaultStore);
@@ -40,6 +40,7 @@ struct PackOutcome {
   bool cache_hit = false;
   size_t layers_downloaded = 0;
   uint64_t image_bytes = 0;
+  std::string cache_path;  // the cache entry, when the cache was used
 };
 
 Result<PackOutcome> PackImage(const PackRequest& request);

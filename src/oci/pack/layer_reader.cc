@@ -3,6 +3,7 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <limits>
 
@@ -225,6 +226,13 @@ Result<std::optional<LayerEntry>> LayerReader::Next() {
       out.xattrs.push_back(Xattr{
           name, std::string(static_cast<const char*>(value), value == nullptr ? 0 : value_size)});
     }
+    // libarchive's pax writer emits each xattr twice (LIBARCHIVE.xattr.* and SCHILY.xattr.*)
+    // and its reader returns both: keep one per name, the last, sorted by name.
+    std::stable_sort(out.xattrs.begin(), out.xattrs.end(),
+                     [](const Xattr& a, const Xattr& b) { return a.name < b.name; });
+    auto last = std::unique(out.xattrs.rbegin(), out.xattrs.rend(),
+                            [](const Xattr& a, const Xattr& b) { return a.name == b.name; });
+    out.xattrs.erase(out.xattrs.begin(), last.base());
     return std::optional<LayerEntry>(std::move(out));
   }
 }

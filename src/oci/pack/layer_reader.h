@@ -9,8 +9,9 @@
 // 20-bit minor; sizes must be non-negative and present in the stream (a size field past the
 // end of the stream fails as a truncated archive); unknown member types fail; a symlink needs
 // a non-empty target of at most 4095 bytes; xattrs are capped (kMaxXattrBytes per member,
-// kMaxXattrValue per value). aufs metadata members (".wh..wh.*") are skipped and
-// counted in skipped(). Whiteout markers are returned as kWhiteout/kOpaque entries.
+// kMaxXattrValue per value) and returned sorted, one per name (the last wins). aufs
+// metadata members (".wh..wh.*") are skipped and counted in skipped(). Whiteout markers are
+// returned as kWhiteout/kOpaque entries.
 
 #include <archive.h>
 

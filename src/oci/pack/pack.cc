@@ -157,51 +157,96 @@ Status ScanLayers(const std::vector<OpenLayer>& layers, const PackOptions& optio
   return {};
 }
 
-Status CopyData(const std::vector<OpenLayer>& layers, const MergeTree& tree, SquashfsWriter& writer,
+// Closes and unlinks a layer the packer opened itself (PackOptions::consume_layers).
+void Consume(std::vector<OpenLayer>& layers, const std::vector<Layer>& specs, size_t i) {
+  if (!layers[i].owned) return;
+  layers[i].owned = UniqueFd();
+  layers[i].fd = -1;
+  ::unlink(specs[i].path.c_str());
+}
+
+// Pass 2 for one layer: feeds the members whose data survived the merge to the writer.
+Status CopyLayer(const OpenLayer& layer, size_t i, const std::vector<DataSource>& sources,
+                 ImageWriter& writer, Reporter& rep) {
+  LayerReader reader = TRY(Rewind(layer, i));
+  rep.Start(PackPhase::kData, i, layer.size);
+  size_t next = 0;
+  while (next < sources.size()) {
+    std::optional<LayerEntry> e = TRY(reader.Next());
+    if (!e) break;
+    if (e->ordinal != sources[next].ordinal) continue;
+    const Inode& inode = *sources[next].inode;
+    if (e->type != EntryType::kRegular || e->size != inode.size) {
+      return Error::Invalid("pack", "layer changed between passes")
+          .With("layer " + std::to_string(i));
+    }
+    auto sink = [&](ByteSpan chunk) -> Status {
+      TRY(writer.Append(chunk));
+      rep.state().data_bytes += chunk.size();
+      return {};
+    };
+    TRY(writer.BeginFile(inode));
+    TRY(reader.ReadData(sink));
+    TRY(writer.EndFile());
+    ++next;
+    ++rep.state().entries;
+    rep.Tick(reader.bytes_read());
+  }
+  if (next != sources.size()) {
+    return Error::Invalid("pack", "layer ended early on the second pass")
+        .With("layer " + std::to_string(i));
+  }
+  rep.state().layer_bytes_read = reader.bytes_read();
+  rep.Emit();
+  return {};
+}
+
+// Inodes of empty files need no data; the writer creates them. Files with data but no member
+// seen are caught by the writer's size check.
+Status CopyData(std::vector<OpenLayer>& layers, const std::vector<Layer>& specs,
+                const PackOptions& options, const MergeTree& tree, ImageWriter& writer,
                 Reporter& rep) {
   for (size_t i = 0; i < layers.size(); ++i) {
     std::vector<DataSource> sources = tree.DataSources(static_cast<uint32_t>(i));
-    if (sources.empty()) continue;
-    LayerReader reader = TRY(Rewind(layers[i], i));
-    rep.Start(PackPhase::kData, i, layers[i].size);
-    size_t next = 0;
-    while (next < sources.size()) {
-      std::optional<LayerEntry> e = TRY(reader.Next());
-      if (!e) break;
-      if (e->ordinal != sources[next].ordinal) continue;
-      const Inode& inode = *sources[next].inode;
-      if (e->type != EntryType::kRegular || e->size != inode.size) {
-        return Error::Invalid("pack", "layer changed between passes")
-            .With("layer " + std::to_string(i));
-      }
-      auto sink = [&](ByteSpan chunk) -> Status {
-        TRY(writer.Append(chunk));
-        rep.state().data_bytes += chunk.size();
-        return {};
-      };
-      TRY(writer.BeginFile(inode));
-      TRY(reader.ReadData(sink));
-      TRY(writer.EndFile());
-      ++next;
-      ++rep.state().entries;
-      rep.Tick(reader.bytes_read());
-    }
-    if (next != sources.size()) {
-      return Error::Invalid("pack", "layer ended early on the second pass")
-          .With("layer " + std::to_string(i));
-    }
-    rep.state().layer_bytes_read = reader.bytes_read();
-    rep.Emit();
+    if (!sources.empty()) TRY(CopyLayer(layers[i], i, sources, writer, rep));
+    if (options.consume_layers) Consume(layers, specs, i);
   }
-  // Inodes of empty files need no data; the writer creates them. Files with data but no
-  // member seen are caught by the writer's size check.
   return {};
+}
+
+Result<std::unique_ptr<ImageWriter>> CreateWriter(int fd, const PackOptions& options,
+                                                  uint32_t inode_count) {
+  switch (options.format) {
+    case ImageFormat::kSquashfs:
+      return std::unique_ptr<ImageWriter>(
+          TRY(SquashfsWriter::Create(fd, options.squashfs, inode_count)));
+    case ImageFormat::kErofs:
+      return std::unique_ptr<ImageWriter>(TRY(ErofsWriter::Create(fd, options.erofs, inode_count)));
+  }
+  return Error::Invalid("pack", "unknown image format");
 }
 
 }  // namespace
 
+const char* ImageFormatName(ImageFormat f) {
+  return f == ImageFormat::kErofs ? "erofs" : "squashfs";
+}
+
+std::optional<ImageFormat> ParseImageFormat(std::string_view name) {
+  if (name == "squashfs") return ImageFormat::kSquashfs;
+  if (name == "erofs") return ImageFormat::kErofs;
+  return std::nullopt;
+}
+
 Result<PackResult> PackSquashfs(const std::vector<Layer>& layers, const std::string& output,
                                 const PackOptions& options, const ProgressFn& progress) {
+  PackOptions o = options;
+  o.format = ImageFormat::kSquashfs;
+  return PackImage(layers, output, o, progress);
+}
+
+Result<PackResult> PackImage(const std::vector<Layer>& layers, const std::string& output,
+                             const PackOptions& options, const ProgressFn& progress) {
   std::vector<OpenLayer> open = TRY(OpenLayers(layers));
   Reporter rep(progress, layers.size());
   MergeTree tree(options.max_entries);
@@ -209,11 +254,10 @@ Result<PackResult> PackSquashfs(const std::vector<Layer>& layers, const std::str
   TRY(ScanLayers(open, options, tree, rep, result.skipped_members));
 
   TempOutput tmp = TRY(TempOutput::Create(output));
-  std::unique_ptr<SquashfsWriter> writer =
-      TRY(SquashfsWriter::Create(tmp.fd(), options.squashfs, tree.inode_count()));
-  TRY(CopyData(open, tree, *writer, rep));
+  std::unique_ptr<ImageWriter> writer = TRY(CreateWriter(tmp.fd(), options, tree.inode_count()));
+  TRY(CopyData(open, layers, options, tree, *writer, rep));
   rep.Start(PackPhase::kFinish, layers.size(), 0);
-  SquashfsStats st = TRY(writer->Finish(tree));
+  ImageStats st = TRY(writer->Finish(tree));
   writer.reset();
   TRY(tmp.Commit(output, options.file_mode, options.sync));
   rep.Start(PackPhase::kDone, layers.size(), 0);

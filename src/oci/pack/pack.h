@@ -1,15 +1,16 @@
 #pragma once
-// PackSquashfs: merges OCI image layers and writes the result as one squashfs image, without
-// unpacking anything onto the host filesystem.
+// PackImage: merges OCI image layers and writes the result as one squashfs or erofs image
+// (PackOptions::format), without unpacking anything onto the host filesystem.
 //
 // Two streaming passes over the layer blobs (lowest layer first both times):
 //  1. metadata: each layer's members are read (data skipped) and merged into a MergeTree
 //     (merge_tree.h has the whiteout/opaque/hardlink/replacement rules);
 //  2. data: each layer is read again and only the members whose data survived the merge are
-//     fed to the squashfs block processor; a layer with no surviving data is not reread, and
-//     a layer is abandoned as soon as its last surviving member has been copied.
+//     streamed to the image writer (image_writer.h: squashfs_writer.h or erofs_writer.h); a
+//     layer with no surviving data is not reread, and a layer is abandoned as soon as its
+//     last surviving member has been copied.
 // Then inodes, directories and tables are written. Memory is bounded by metadata (paths,
-// xattrs, one block list per file), never by file sizes.
+// xattrs, one block list or address per file), never by file sizes.
 //
 // Hostile input policy (consistent: the pack fails with an error naming layer and member, and
 // nothing is written outside the output): ".." escaping the root, hardlinks to missing paths
@@ -17,19 +18,24 @@
 // markers with victim "", "." or "..", a non-directory root, unknown member types, truncated
 // or corrupt streams (including size fields past the end of the stream), a compression that
 // contradicts the declared format, limits exceeded. Leading "/" and "./" are normalised.
-// Silently tolerated: aufs ".wh..wh.*" bookkeeping (skipped, counted), xattrs outside
-// user./trusted./security. (squashfs cannot store them; counted), mtimes outside 32 bits
-// (clamped), "/dev" contents (stored as given; the guest mounts its own /dev).
+// Silently tolerated: aufs ".wh..wh.*" bookkeeping (skipped, counted), xattrs the format
+// cannot store (squashfs: outside user./trusted./security.; erofs: outside those and
+// system.posix_acl_{access,default}; counted), mtimes outside 32 bits (squashfs: clamped;
+// erofs stores 64 bits), "/dev" contents (stored as given; the guest mounts its own /dev).
+// Device numbers beyond 12-bit major / 20-bit minor fail (both formats use new_encode_dev).
 //
 // Output: written to "<output>.tmp-XXXXXX" in the same directory, fsync'ed, then renamed
 // over output; on any error the temporary file is removed.
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
+#include "oci/pack/erofs_writer.h"
 #include "oci/pack/layer_reader.h"
 #include "oci/pack/squashfs_writer.h"
 
@@ -41,12 +47,24 @@ struct Layer {
   int fd = -1;  // if >= 0: read this seekable fd (borrowed) instead of opening path
 };
 
+enum class ImageFormat { kSquashfs, kErofs };
+
+// "squashfs" / "erofs" (for flags and logs); Parse returns nullopt for anything else.
+const char* ImageFormatName(ImageFormat f);
+std::optional<ImageFormat> ParseImageFormat(std::string_view name);
+
 struct PackOptions {
-  SquashfsOptions squashfs;
+  ImageFormat format = ImageFormat::kSquashfs;
+  SquashfsOptions squashfs;                     // used when format == kSquashfs
+  ErofsOptions erofs;                           // used when format == kErofs
   uint64_t max_entries = uint64_t{1} << 22;     // paths in the merged tree
   uint64_t max_data_bytes = uint64_t{1} << 40;  // sum of member sizes over all layers
   uint32_t file_mode = 0644;                    // mode of the finished image
   bool sync = true;                             // fsync the image before the rename
+  // Delete each layer file (Layer::path, when the packer opened it) as soon as pass 2 no
+  // longer needs it, so peak disk stays near max(layers, image) rather than their sum. The
+  // files are gone afterwards whether the pack succeeded or not.
+  bool consume_layers = false;
 };
 
 enum class PackPhase {
@@ -79,6 +97,10 @@ struct PackResult {
   uint64_t xattrs_dropped = 0;
 };
 
+Result<PackResult> PackImage(const std::vector<Layer>& layers, const std::string& output,
+                             const PackOptions& options = {}, const ProgressFn& progress = nullptr);
+
+// PackImage with options.format forced to kSquashfs.
 Result<PackResult> PackSquashfs(const std::vector<Layer>& layers, const std::string& output,
                                 const PackOptions& options = {},
                                 const ProgressFn& progress = nullptr);

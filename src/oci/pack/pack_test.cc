@@ -218,6 +218,21 @@ TEST_F(PackTest, EmptyFilesAndEmptyLayers) {
   EXPECT_EQ(t["empty"].nlink, 2u);
 }
 
+TEST_F(PackTest, ConsumeLayersDeletesThemAsPass2Ends) {
+  AddLayer({File("a", std::string(100000, 'a')), File("gone", "x")});
+  AddLayer({File("b", "b"), Whiteout("", "gone")});
+  PackOptions opt;
+  opt.sync = false;
+  opt.consume_layers = true;
+  Result<PackResult> r = PackSquashfs(layers_, image_, opt);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(DirEntries(), (std::vector<std::string>{"image.sqfs"}));
+  Tree t = MUST(ReadSquashfsTree(image_));
+  EXPECT_EQ(t["a"].data, std::string(100000, 'a'));
+  EXPECT_EQ(t["b"].data, "b");
+  EXPECT_FALSE(t.contains("gone"));
+}
+
 TEST_F(PackTest, LargeFilesStreamAcrossBlocks) {
   std::string big;
   uint32_t x = 12345;

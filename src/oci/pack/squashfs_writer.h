@@ -15,6 +15,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "oci/pack/image_writer.h"
 #include "oci/pack/merge_tree.h"
 #include "oci/pack/sqfs_util.h"
 
@@ -29,27 +30,23 @@ struct SquashfsOptions {
   uint32_t mkfs_time = 0;           // super block time: 0 keeps images reproducible
 };
 
-struct SquashfsStats {
-  uint64_t inodes = 0;
-  uint64_t bytes = 0;  // image size (padded to 4 KiB)
-  uint64_t data_bytes_in = 0;
-  uint64_t xattrs_dropped = 0;  // names outside user./trusted./security. (squashfs limit)
-};
+// xattrs_dropped: names outside user./trusted./security. (squashfs limit).
+using SquashfsStats = ImageStats;
 
-class SquashfsWriter {
+class SquashfsWriter final : public ImageWriter {
  public:
   // Writes to fd (borrowed, empty, seekable). inode_count: MergeTree::inode_count() of the
   // frozen tree that Finish() will get; data inodes are indexed by Inode::id.
   static Result<std::unique_ptr<SquashfsWriter>> Create(int fd, const SquashfsOptions& options,
                                                         uint32_t inode_count);
-  ~SquashfsWriter();
+  ~SquashfsWriter() override;
 
-  Status BeginFile(const Inode& inode);
-  Status Append(ByteSpan data);
-  Status EndFile();
+  Status BeginFile(const Inode& inode) override;
+  Status Append(ByteSpan data) override;
+  Status EndFile() override;
 
   // Writes metadata and tables; the image is complete when this returns.
-  Result<SquashfsStats> Finish(const MergeTree& tree);
+  Result<SquashfsStats> Finish(const MergeTree& tree) override;
 
  private:
   struct State;
