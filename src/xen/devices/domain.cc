@@ -84,8 +84,8 @@ Status Declare(XsClient& xs, TxId tx, const DomainDeclaration& d) {
   TRY(w.Ro(dom + "/console/type", "krata"));
   TRY(w.Ro(dom + "/console/limit", "1048576"));
   TRY(w.Ro(dom + "/control"));
-  for (const char* k : {"shutdown", "sysrq", "feature-poweroff", "feature-reboot",
-                        "feature-suspend"}) {
+  for (const char* k :
+       {"shutdown", "sysrq", "feature-poweroff", "feature-reboot", "feature-suspend"}) {
     TRY(w.Rw(dom + "/control/" + k));
   }
   TRY(w.Ro(dom + "/control/platform-feature-multiprocessor-suspend", "1"));
@@ -94,6 +94,7 @@ Status Declare(XsClient& xs, TxId tx, const DomainDeclaration& d) {
     TRY(w.Rw(dom + "/" + k));
   }
   for (const auto& [k, v] : d.extra) TRY(w.Ro(dom + "/" + k, v));
+  for (const std::string& k : d.guest_writable) TRY(w.Rw(dom + "/" + k));
   return {};
 }
 
@@ -112,7 +113,8 @@ std::string DomainPath(DomId domid) { return "/local/domain/" + std::to_string(d
 
 Status DeclareDomain(XsClient& xs, const DomainDeclaration& d) {
   Status s = store::RunTransaction(xs, [&](TxId tx) { return Declare(xs, tx, d); });
-  if (!s.has_value()) return std::move(s.error()).With("declaring domain " + std::to_string(d.domid));
+  if (!s.has_value())
+    return std::move(s.error()).With("declaring domain " + std::to_string(d.domid));
   return {};
 }
 

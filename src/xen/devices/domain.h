@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "xen/call/types.h"
@@ -32,6 +33,8 @@ struct DomainDeclaration {
   std::string cmdline;
   // Extra dom0-owned, guest-readable keys under /local/domain/<domid>/ (e.g. "krata/uuid").
   std::map<std::string, std::string> extra;
+  // Extra empty nodes the guest owns and may write under (e.g. "krata/zone").
+  std::vector<std::string> guest_writable;
 };
 
 std::string UuidString(const std::array<uint8_t, 16>& uuid);

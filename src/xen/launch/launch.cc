@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "base/log.h"
+
 namespace krata::xen::launch {
 namespace {
 
@@ -57,11 +59,25 @@ Result<RunningDomain> Launch(XenHost& host, const boot::LoadedKernel& kernel, By
   decl.console_mfn = d.built.console_mfn;
   decl.cmdline = spec.build.cmdline;
   decl.extra = spec.extra_keys;
+  decl.guest_writable = spec.guest_writable_keys;
   if (Status s = devices::DeclareDomain(*host.xs, decl); !s.has_value()) return fail(s.error());
+  // Disks in a second transaction, before the guest runs: blkfront probes them at boot.
+  std::vector<devices::VbdDeclaration> vbds;
+  for (size_t i = 0; i < spec.disks.size(); ++i) {
+    devices::VbdDeclaration v;
+    v.domid = domid;
+    v.index = static_cast<uint32_t>(i);
+    v.major = spec.disks[i].major;
+    v.minor = spec.disks[i].minor;
+    v.device_path = spec.disks[i].device_path;
+    v.writable = spec.disks[i].writable;
+    vbds.push_back(std::move(v));
+  }
+  if (Status s = devices::DeclareVbds(*host.xs, vbds); !s.has_value()) return fail(s.error());
   if (Status s = devices::IntroduceDomain(*host.xs, decl); !s.has_value()) return fail(s.error());
   // Attach before the guest runs, so not one byte of its console is lost.
-  Result<std::unique_ptr<console::ConsoleBackend>> con = console::ConsoleBackend::Attach(
-      *host.grants, *host.events, domid, d.built.console_evtchn);
+  Result<std::unique_ptr<console::ConsoleBackend>> con =
+      console::ConsoleBackend::Attach(*host.grants, *host.events, domid, d.built.console_evtchn);
   if (!con.has_value()) return fail(con.error());
   d.console = std::move(*con);
   if (Status s = host.dc->Unpause(domid); !s.has_value()) return fail(s.error());
@@ -69,17 +85,31 @@ Result<RunningDomain> Launch(XenHost& host, const boot::LoadedKernel& kernel, By
   return d;
 }
 
-Status Destroy(XenHost& host, RunningDomain& domain) {
+Status Destroy(XenHost& host, RunningDomain& domain, const DestroyOptions& options) {
   domain.console.reset();  // unmap the ring and unbind the port first: they pin the domain
-  return DestroyDomain(host, domain.built.domid);
+  return DestroyDomain(host, domain.built.domid, options);
 }
 
-Status DestroyDomain(XenHost& host, DomId domid) {
-  Status xs = devices::RemoveDomain(*host.xs, domid);
+Status DestroyDomain(XenHost& host, DomId domid, const DestroyOptions& options) {
   Result<std::optional<DomainInfo>> info = QueryDomain(host, domid);
+  // Only a running guest can answer the handshake (a paused one never ran its frontend).
+  const bool running = info.has_value() && info->has_value() && !(*info)->shutdown &&
+                       !(*info)->dying && !(*info)->paused;
+  // Best effort: whatever the handshake did, removing the backend nodes makes blkback let go.
+  store::XsClient& wxs = options.watch_xs != nullptr ? *options.watch_xs : *host.xs;
+  Result<bool> closed = devices::CloseVbds(
+      wxs, domid, running ? options.vbd_close_timeout : std::chrono::milliseconds(0));
+  if (running && closed.has_value() && !*closed) {
+    spdlog::warn("domain {}: vbd backends did not close within {} ms; removing them anyway", domid,
+                 options.vbd_close_timeout.count());
+  }
+  Status xs = devices::RemoveDomain(*host.xs, domid);
+  if (info.has_value()) info = QueryDomain(host, domid);
   Status dom = info.has_value() && !info->has_value() ? Status() : host.dc->Destroy(domid);
   if (!dom.has_value()) return dom;
-  return xs;
+  if (!xs.has_value()) return xs;
+  if (!closed.has_value()) return std::move(closed.error());
+  return {};
 }
 
 }  // namespace krata::xen::launch

@@ -1,6 +1,6 @@
 #pragma once
 // Launching and destroying a PV domain from dom0 with our own stack: build it (builder/),
-// declare it in xenstore and introduce it to xenstored (devices/), attach our console
+// declare it and its disks in xenstore and introduce it to xenstored (devices/), attach our console
 // backend (console/), unpause. Destroy undoes each step, so nothing is left behind: console
 // unmapped and unbound, xenstore nodes removed and the domain released, domain destroyed.
 //
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "xen/boot/kernel.h"
@@ -18,6 +19,7 @@
 #include "xen/call/xencall.h"
 #include "xen/console/backend.h"
 #include "xen/devices/domain.h"
+#include "xen/devices/vbd.h"
 #include "xen/evtchn/evtchn.h"
 #include "xen/gnttab/gnttab.h"
 #include "xen/store/client.h"
@@ -36,10 +38,29 @@ struct XenHost {
   static Result<XenHost> OpenLinux();
 };
 
+// A block device of dom0 handed to the guest through blkback (devices/vbd.h).
+struct DiskSpec {
+  uint32_t major = 0;
+  uint32_t minor = 0;
+  std::string device_path;  // informational, e.g. "/dev/loop3"
+  bool writable = false;
+};
+
 struct LaunchSpec {
   std::string name;
   builder::BuildConfig build;
-  std::map<std::string, std::string> extra_keys;  // under /local/domain/<domid>/
+  std::map<std::string, std::string> extra_keys;  // under /local/domain/<domid>/, dom0-owned
+  std::vector<std::string> guest_writable_keys;   // empty nodes the guest owns (krata/zone)
+  std::vector<DiskSpec> disks;                    // xvda, xvdb, ... in this order
+};
+
+struct DestroyOptions {
+  // How long to wait for blkback to close each vbd (state 6) while the guest still runs; a
+  // guest that is paused or has shut down cannot answer, so then there is no wait.
+  std::chrono::milliseconds vbd_close_timeout{3000};
+  // The connection the close handshake watches on (its other events are dropped); null: the
+  // host's own.
+  store::XsClient* watch_xs = nullptr;
 };
 
 struct RunningDomain {
@@ -53,9 +74,11 @@ struct RunningDomain {
 Result<RunningDomain> Launch(XenHost& host, const boot::LoadedKernel& kernel, ByteSpan initrd,
                              const LaunchSpec& spec);
 
-// Tears a domain down completely; idempotent for parts already gone.
-Status Destroy(XenHost& host, RunningDomain& domain);
-Status DestroyDomain(XenHost& host, DomId domid);
+// Tears a domain down completely; idempotent for parts already gone. Order (krata.md §3.10):
+// vbd close handshake, xenstore nodes removed (blkback then lets go of its devices), domain
+// destroyed. The caller detaches loop devices afterwards.
+Status Destroy(XenHost& host, RunningDomain& domain, const DestroyOptions& options = {});
+Status DestroyDomain(XenHost& host, DomId domid, const DestroyOptions& options = {});
 
 // The domain's state as the hypervisor reports it; nullopt once it no longer exists.
 Result<std::optional<DomainInfo>> QueryDomain(XenHost& host, DomId domid);
