@@ -5,8 +5,9 @@
 // On-disk framing (the guest reads the raw block device; nothing is mounted):
 //   bytes 0..7   magic "KRATACF1"
 //   bytes 8..11  little-endian u32 length N of the JSON that follows (N <= kMaxConfigJson)
-//   bytes 12..   N bytes of JSON, then zero padding to a multiple of 4096 (loop/blkfront
-//                sector granularity)
+//   bytes 12..   N bytes of JSON, then zero padding to a multiple of 64 KiB: the guest
+//                kernel's partition scanners read the disk's first sectors (the Amiga RDB
+//                parser reads 16) and log an error to the console when the disk is shorter
 // The JSON is versioned ("version": 1); unknown fields are ignored, known ones type-checked.
 // The guest treats the bytes as untrusted input anyway (bounds, sizes): a fuzzer covers it.
 
@@ -25,7 +26,7 @@ namespace krata::zone {
 inline constexpr std::string_view kConfigMagic = "KRATACF1";
 inline constexpr size_t kConfigHeaderBytes = 12;
 inline constexpr size_t kMaxConfigJson = 1 << 20;
-inline constexpr size_t kConfigAlign = 4096;
+inline constexpr size_t kConfigAlign = 64 << 10;
 
 enum class RootFormat { kSquashfs, kErofs };
 
