@@ -75,16 +75,11 @@ Result<PulledImage> OciImageService::Pull(const std::string& image, const std::s
   TRY(cache.Init());
   std::filesystem::create_directories(store_ + "/cache/image-config");
   if (progress) progress({.phase = "packing", .detail = digest_text});
-  // PackImage always copies the entry to an output file; a throwaway one in the store's tmp.
-  std::string scratch =
-      store_ + "/tmp/kratad-pull-" + digest.hex().substr(0, 16) + "-" + std::to_string(::getpid());
   oci::cli::PackRequest req;
   req.source = source;
-  req.output = scratch;
   req.format = format;
-  req.store = store_;
+  req.store = store_;  // no output: the cache entry is the result
   Result<oci::cli::PackOutcome> packed = oci::cli::PackImage(req);
-  ::unlink(scratch.c_str());
   if (!packed.has_value()) return std::move(packed.error());
   if (packed->manifest_digest.ToString() != digest_text) {
     return Error::FromErrno("pull", EAGAIN, source + " changed during the pull; retry");
