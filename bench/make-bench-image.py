@@ -10,7 +10,7 @@ import os
 import sys
 import subprocess
 
-out = sys.argv[1]
+out = os.path.abspath(sys.argv[1])
 budget = int(sys.argv[2] if len(sys.argv) > 2 else 200) << 20
 roots = ["/usr/lib/x86_64-linux-gnu", "/usr/bin", "/usr/share/doc", "/usr/share/locale"]
 

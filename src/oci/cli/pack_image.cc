@@ -166,7 +166,11 @@ Result<uint64_t> FetchAndPack(const ImageCache& cache, Resolved& r, const PackRe
   if (req.progress) progress_fn = PrintPackProgress;
   pack::PackOptions options;
   options.format = *pack::ParseImageFormat(req.format);
-  // Compression is the bottleneck of squashfs packing; erofs is stored uncompressed.
+  // Compression is the bottleneck of squashfs packing (erofs is stored uncompressed): zstd at
+  // level 3 compresses several times faster than gzip -9 into about the same size, and
+  // decompresses faster in the guest (Debian's kernel has CONFIG_SQUASHFS_ZSTD); on every core.
+  options.squashfs.compressor = pack::SquashfsCompressor::kZstd;
+  options.squashfs.level = 3;
   options.squashfs.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   options.consume_layers = true;  // the work directory's blobs go as soon as pass 2 is done
   pack::PackResult result = TRY(pack::PackImage(layers, target, options, progress_fn));

@@ -233,6 +233,21 @@ TEST_F(PackTest, ConsumeLayersDeletesThemAsPass2Ends) {
   EXPECT_FALSE(t.contains("gone"));
 }
 
+TEST_F(PackTest, ZstdWithALevelRoundTrips) {
+  AddLayer({File("text", std::string(500000, 't')), File("small", "s")});
+  PackOptions opt;
+  opt.sync = false;
+  opt.squashfs.compressor = SquashfsCompressor::kZstd;
+  opt.squashfs.level = 3;
+  opt.squashfs.workers = 2;
+  Result<PackResult> r = PackSquashfs(layers_, image_, opt);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_LT(r->image_bytes, 100000u);  // compressed
+  Tree t = MUST(ReadSquashfsTree(image_));
+  EXPECT_EQ(t["text"].data, std::string(500000, 't'));
+  EXPECT_EQ(t["small"].data, "s");
+}
+
 TEST_F(PackTest, LargeFilesStreamAcrossBlocks) {
   std::string big;
   uint32_t x = 12345;

@@ -145,6 +145,7 @@ Result<std::unique_ptr<SquashfsWriter>> SquashfsWriter::Create(int fd,
   SQFS_COMPRESSOR id = CompressorId(options.compressor);
   sqfs_compressor_config_t cfg;
   SQ_TRY("compressor config", sqfs_compressor_config_init(&cfg, id, bs, 0));
+  if (options.level != 0) cfg.level = options.level;
   sqfs_compressor_t* cmp = nullptr;
   SQ_TRY("create compressor", sqfs_compressor_create(&cfg, &cmp));
   s->cmp.reset(cmp);

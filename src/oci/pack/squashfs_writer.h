@@ -25,6 +25,7 @@ enum class SquashfsCompressor { kGzip, kZstd, kXz, kLz4 };
 
 struct SquashfsOptions {
   SquashfsCompressor compressor = SquashfsCompressor::kGzip;
+  uint32_t level = 0;               // compression level; 0 = libsquashfs' default (gzip 9, zstd 15)
   uint32_t block_size = 128 << 10;  // power of two, 4 KiB .. 1 MiB
   uint32_t workers = 1;             // compression threads
   uint32_t mkfs_time = 0;           // super block time: 0 keeps images reproducible
