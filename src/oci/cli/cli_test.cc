@@ -21,6 +21,7 @@
 #include "oci/cli/pack_image.h"
 #include "oci/pack/erofs_reader.h"
 #include "oci/pack/squashfs_reader.h"
+#include "oci/pack/tree_compare.h"
 #include "oci/resolve.h"
 #include "oci/test_registry.h"
 
@@ -308,28 +309,8 @@ TEST_F(CliTest, CacheRmAndGc) {
   EXPECT_FALSE(cache.Remove(r->manifest_digest).has_value());
 }
 
-// Everything ImageNode holds except inode numbers, which follow write order.
-void ExpectSameTree(const std::map<std::string, pack::ImageNode>& ta,
-                    const std::map<std::string, pack::ImageNode>& tb) {
-  ASSERT_EQ(ta.size(), tb.size());
-  for (const auto& [path, x] : ta) {
-    SCOPED_TRACE("path \"" + path + "\"");
-    ASSERT_TRUE(tb.contains(path));
-    const pack::ImageNode& y = tb.at(path);
-    EXPECT_EQ(x.type, y.type);
-    EXPECT_EQ(x.mode, y.mode);
-    EXPECT_EQ(x.uid, y.uid);
-    EXPECT_EQ(x.gid, y.gid);
-    EXPECT_EQ(x.mtime, y.mtime);
-    EXPECT_EQ(x.nlink, y.nlink);
-    EXPECT_TRUE(x.data == y.data);
-    EXPECT_EQ(x.symlink_target, y.symlink_target);
-    EXPECT_EQ(x.xattrs, y.xattrs);
-  }
-}
-
 void ExpectSameImage(const std::string& a, const std::string& b) {
-  ExpectSameTree(MUST(pack::ReadSquashfsTree(a)), MUST(pack::ReadSquashfsTree(b)));
+  pack::testing::ExpectSameTree(MUST(pack::ReadSquashfsTree(a)), MUST(pack::ReadSquashfsTree(b)));
 }
 
 TEST_F(CliTest, Binary) {
@@ -362,7 +343,8 @@ TEST_F(CliTest, Binary) {
   auto [erc, err] = RunCmd(bin + " pack --format erofs --tls-verify=false --store " + store + " " +
                            src + " " + out + ".e 2>&1");
   ASSERT_EQ(erc, 0) << err;
-  ExpectSameTree(MUST(pack::ReadSquashfsTree(out)), MUST(pack::ReadErofsTree(out + ".e")));
+  pack::testing::ExpectSameTree(MUST(pack::ReadSquashfsTree(out)),
+                                MUST(pack::ReadErofsTree(out + ".e")));
   auto formats = MUST(ImageCache(store).List());
   ASSERT_EQ(formats.size(), 1u);
   EXPECT_EQ(formats[0].format, "erofs");

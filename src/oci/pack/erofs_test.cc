@@ -28,11 +28,13 @@
 #include "oci/pack/pack.h"
 #include "oci/pack/squashfs_reader.h"
 #include "oci/pack/test_layers.h"
+#include "oci/pack/tree_compare.h"
 
 namespace krata::oci::pack {
 namespace {
 
 using testing::Dir;
+using testing::ExpectSameTree;
 using testing::File;
 using testing::Hardlink;
 using testing::Opaque;
@@ -231,36 +233,6 @@ class ErofsTest : public ::testing::Test {
   std::optional<LoopMount> mount_;
   std::string skip_reason_;
 };
-
-// Same paths and metadata; inodes shared exactly where the reference shares them.
-void ExpectSameTree(const std::map<std::string, ImageNode>& got,
-                    const std::map<std::string, ImageNode>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  std::map<uint32_t, uint32_t> number_of;
-  std::set<uint32_t> numbers;
-  for (const auto& [path, w] : want) {
-    SCOPED_TRACE(path);
-    auto it = got.find(path);
-    ASSERT_NE(it, got.end());
-    const ImageNode& g = it->second;
-    EXPECT_EQ(g.type, w.type);
-    EXPECT_EQ(g.mode, w.mode);
-    EXPECT_EQ(g.uid, w.uid);
-    EXPECT_EQ(g.gid, w.gid);
-    EXPECT_EQ(g.mtime, w.mtime);
-    EXPECT_EQ(g.nlink, w.nlink);
-    EXPECT_EQ(g.rdev_major, w.rdev_major);
-    EXPECT_EQ(g.rdev_minor, w.rdev_minor);
-    EXPECT_EQ(g.data, w.data);
-    EXPECT_EQ(g.symlink_target, w.symlink_target);
-    EXPECT_EQ(g.xattrs, w.xattrs);
-    auto [pos, fresh] = number_of.emplace(w.inode_number, g.inode_number);
-    EXPECT_EQ(pos->second, g.inode_number);
-    if (fresh) {
-      EXPECT_TRUE(numbers.insert(g.inode_number).second);
-    }
-  }
-}
 
 #define SKIP_IF_NO_MOUNT() \
   if (!mount_) GTEST_SKIP() << skip_reason_
