@@ -10,18 +10,7 @@
 . /lab/lib.sh
 RUNS=${BENCH_RUNS:-3}
 IMG=oci-archive:/lab/assets/busybox.tar
-STORE=/var/lib/krata
-mkdir -p $STORE/zone
-cp /lab/assets/vmlinuz $STORE/zone/kernel
-cp /lab/assets/zone-initrd $STORE/zone/initrd
-
-kratad --store $STORE > /lab/out/kratad.log 2>&1 &
-KRATAD=$!
-i=0
-until kratactl zone list >/dev/null 2>&1; do
-  i=$((i + 1)); [ $i -gt 100 ] && break
-  sleep 0.1
-done
+start_kratad
 echo "== pulling $IMG"
 kratactl image pull $IMG || { echo "image pull failed"; tail /lab/out/kratad.log; exit 1; }
 

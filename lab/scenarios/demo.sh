@@ -8,13 +8,7 @@ out=$(kratactl host status 2>&1); rc=$?
 echo "$out"
 check_eq "kratactl host status exits 0" 0 "$rc"
 
-STORE=/var/lib/krata
-mkdir -p $STORE/zone
-ln -sf /lab/assets/vmlinuz $STORE/zone/kernel
-ln -sf /lab/assets/zone-initrd $STORE/zone/initrd
-kratad --store $STORE > /lab/out/kratad.log 2>&1 &
-i=0
-until kratactl zone list >/dev/null 2>&1; do i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1; done
+start_kratad
 
 IMG=oci-archive:/lab/assets/busybox.tar
 echo "== kratactl image pull $IMG =="
@@ -28,5 +22,5 @@ check_contains "the zone said hello" "Hello from a krata zone" "$out"
 check_eq "kratactl exits with the workload's code" 3 "$rc"
 echo "== kratactl zone list =="
 kratactl zone list
-kill %1 2>/dev/null
+kill $KRATAD 2>/dev/null
 finish "kratad + kratactl launched an OCI image as a Xen zone on Xen $LAB_XEN_VERSION"

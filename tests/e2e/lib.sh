@@ -49,3 +49,21 @@ finish() {
   echo "scenario $r: $((LAB_CHECKS - LAB_FAILED))/$LAB_CHECKS checks; $1"
   [ "$r" = pass ]
 }
+
+# start_kratad: installs the lab's zone kernel and initramfs in the store (/var/lib/krata), starts
+# kratad in the background ($KRATAD is its pid; log in /lab/out/kratad.log) and waits until it
+# answers: the daemon's readiness is its socket, polled every 100 ms for at most 10 s.
+start_kratad() {
+  STORE=/var/lib/krata
+  mkdir -p $STORE/zone
+  cp /lab/assets/vmlinuz $STORE/zone/kernel
+  cp /lab/assets/zone-initrd $STORE/zone/initrd
+  kratad --store $STORE > /lab/out/kratad.log 2>&1 &
+  KRATAD=$!
+  _i=0
+  until kratactl zone list >/dev/null 2>&1; do
+    _i=$((_i + 1)); [ $_i -gt 100 ] && break
+    kill -0 $KRATAD 2>/dev/null || break
+    sleep 0.1
+  done
+}

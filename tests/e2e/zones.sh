@@ -8,20 +8,7 @@
 . /lab/lib.sh
 
 IMG=oci-archive:/lab/assets/busybox.tar
-STORE=/var/lib/krata
-mkdir -p $STORE/zone
-ln -sf /lab/assets/vmlinuz $STORE/zone/kernel
-ln -sf /lab/assets/zone-initrd $STORE/zone/initrd
-
-kratad --store $STORE > /lab/out/kratad.log 2>&1 &
-KRATAD=$!
-# kratactl retries until the socket answers (bounded): the daemon's readiness is its socket.
-i=0
-until kratactl zone list >/dev/null 2>&1; do
-  i=$((i + 1)); [ $i -gt 100 ] && break
-  kill -0 $KRATAD 2>/dev/null || break
-  sleep 0.1
-done
+start_kratad
 check_eq "kratad answers" 0 "$(kratactl zone list >/dev/null 2>&1; echo $?)"
 
 out=$(kratactl image pull $IMG 2>&1); rc=$?
