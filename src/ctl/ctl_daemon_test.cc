@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ctl/host_network.h"
 #include "daemon/daemon.h"
 #include "daemon/fake_image_service.h"
 #include "runtime/fake_runtime.h"
@@ -157,6 +158,55 @@ TEST_F(CtlDaemonTest, LaunchListDestroy) {
   CtlRun missing = Kratactl({"zone", "destroy", "web"});
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("no zone named \"web\""), std::string::npos) << missing.err;
+}
+
+TEST_F(CtlDaemonTest, LaunchWithPortsAndListShowsAddresses) {
+  CtlRun r = Kratactl({"zone", "launch", "-n", "web", "-p", "8080:80", "--port", "5353:53/udp",
+                       "alpine:latest", "--", "/bin/server"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string id = r.out.substr(0, r.out.size() - 1);
+  ASSERT_TRUE(runtime_.WaitForCall("launch " + id, std::chrono::seconds(10)));
+  std::optional<runtime::LaunchRequest> req = runtime_.LastLaunch(id);
+  ASSERT_TRUE(req.has_value());
+  ASSERT_TRUE(req->config.network.has_value());
+  EXPECT_EQ(req->config.network->ipv4, "10.75.0.3/16");
+
+  Result<Connection> conn = Connect(connection_);
+  ASSERT_TRUE(conn.has_value());
+  grpc::ClientContext ctx;
+  v1::control::GetZoneRequest get;
+  get.set_zone_id(id);
+  v1::control::GetZoneReply zone;
+  ASSERT_TRUE(conn->stub->GetZone(&ctx, get, &zone).ok());
+  ASSERT_EQ(zone.zone().spec().ports_size(), 2);
+  EXPECT_EQ(zone.zone().spec().ports(0).host_port(), 8080u);
+  EXPECT_EQ(zone.zone().spec().ports(0).zone_port(), 80u);
+  EXPECT_EQ(zone.zone().spec().ports(1).protocol(), v1::common::PORT_PROTOCOL_UDP);
+
+  CtlRun list = Kratactl({"zone", "list"});
+  EXPECT_EQ(list.code, 0);
+  EXPECT_NE(list.out.find("IPV4"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("IPV6"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(" 10.75.0.3 "), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(" fdd4:1476:6c7e::3 "), std::string::npos) << list.out;
+
+  // The same host port again is refused by kratad; a malformed one by kratactl, before any
+  // pull or create.
+  CtlRun taken = Kratactl({"zone", "launch", "-p", "8080:81", "alpine:latest"});
+  EXPECT_EQ(taken.code, 1);
+  EXPECT_NE(taken.err.find("already exists"), std::string::npos) << taken.err;
+  EXPECT_NE(taken.err.find("8080/tcp"), std::string::npos) << taken.err;
+  CtlRun bad = Kratactl({"zone", "launch", "-p", "8080", "alpine:latest"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("-p 8080: expected HOSTPORT:ZONEPORT[/tcp|/udp]"), std::string::npos)
+      << bad.err;
+  EXPECT_EQ(MUST(daemon_->zones().List()).size(), 1u);
+
+  // What `host status` adds when kratad answers (the Xen half needs dom0).
+  Result<v1::control::GetHostStatusReply> host = QueryDaemonHost(*conn);
+  ASSERT_TRUE(host.has_value()) << host.error().ToString();
+  EXPECT_NE(FormatNetworkText(*host).find("10.75.0.0/16 fdd4:1476:6c7e::/48"), std::string::npos);
+  EXPECT_EQ(host->gateway_ipv4(), "10.75.0.1");
 }
 
 TEST_F(CtlDaemonTest, LogsReplayTheConsole) {

@@ -24,12 +24,14 @@ std::string FormatHostStatusText(const HostStatus& s) {
       "Memory free:      {} MiB\n"
       "Host domain:      {} (domid 0)\n"
       "Sysctl interface: {:#x}\n",
-      s.version.ToString(), s.phys.nr_cpus, s.phys.TotalBytes() / kMiB,
-      s.phys.FreeBytes() / kMiB, s.dom0_name, s.sysctl_interface);
+      s.version.ToString(), s.phys.nr_cpus, s.phys.TotalBytes() / kMiB, s.phys.FreeBytes() / kMiB,
+      s.dom0_name, s.sysctl_interface);
 }
 
-std::string FormatHostStatusJson(const HostStatus& s) {
-  nlohmann::json j = {
+std::string FormatHostStatusJson(const HostStatus& s) { return HostStatusJson(s).dump() + "\n"; }
+
+nlohmann::json HostStatusJson(const HostStatus& s) {
+  return {
       {"xen_version", s.version.ToString()},
       {"xen_major", s.version.major},
       {"xen_minor", s.version.minor},
@@ -39,7 +41,6 @@ std::string FormatHostStatusJson(const HostStatus& s) {
       {"host_domain_name", s.dom0_name},
       {"sysctl_interface_version", s.sysctl_interface},
   };
-  return j.dump() + "\n";
 }
 
 }  // namespace krata::ctl

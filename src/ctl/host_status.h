@@ -2,6 +2,7 @@
 // `kratactl host status`: facts about the Xen host. Until kratad exists this queries the
 // hypervisor and xenstored directly, so it must run in dom0 as root.
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/result.h"
@@ -20,5 +21,6 @@ struct HostStatus {
 Result<HostStatus> QueryHostStatus(xen::XenCall& xc, xen::store::XsClient& xs);
 std::string FormatHostStatusText(const HostStatus& s);
 std::string FormatHostStatusJson(const HostStatus& s);
+nlohmann::json HostStatusJson(const HostStatus& s);  // what FormatHostStatusJson prints
 
 }  // namespace krata::ctl

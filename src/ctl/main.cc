@@ -1,12 +1,16 @@
 // kratactl: the krata command-line client (docs/CLI.md).
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "base/log.h"
 #include "ctl/client.h"
+#include "ctl/host_network.h"
 #include "ctl/host_status.h"
 #include "ctl/zone_commands.h"
 #include "xen/call/privcmd.h"
@@ -19,7 +23,25 @@ int Fail(const Error& e) {
   return 1;
 }
 
-int RunHostStatus(const std::string& format) {
+// kratad's zone network, when a daemon answers at `connection` (a missing socket file is
+// not waited for: host status works without kratad).
+std::optional<v1::control::GetHostStatusReply> DaemonHost(const std::string& connection) {
+  constexpr std::string_view kUnix = "unix://";
+  if (connection.rfind(kUnix, 0) == 0 &&
+      ::access(connection.substr(kUnix.size()).c_str(), F_OK) != 0) {
+    return std::nullopt;
+  }
+  Result<Connection> conn = Connect(connection);
+  if (!conn.has_value()) return std::nullopt;
+  Result<v1::control::GetHostStatusReply> host = QueryDaemonHost(*conn);
+  if (!host.has_value()) {
+    std::fprintf(stderr, "kratactl: %s\n", host.error().ToString().c_str());
+    return std::nullopt;
+  }
+  return *host;
+}
+
+int RunHostStatus(const std::string& format, const std::string& connection) {
   Result<std::unique_ptr<xen::Privcmd>> privcmd = xen::OpenLinuxPrivcmd();
   if (!privcmd.has_value()) return Fail(privcmd.error());
   xen::XenCall xc(**privcmd);
@@ -27,8 +49,17 @@ int RunHostStatus(const std::string& format) {
   if (!xs.has_value()) return Fail(xs.error());
   Result<HostStatus> status = QueryHostStatus(xc, *xs);
   if (!status.has_value()) return Fail(status.error());
-  std::string out =
-      format == "json" ? FormatHostStatusJson(*status) : FormatHostStatusText(*status);
+  std::optional<v1::control::GetHostStatusReply> daemon = DaemonHost(connection);
+  std::string out;
+  if (format == "json") {
+    nlohmann::json j = HostStatusJson(*status);
+    if (daemon.has_value()) AddNetworkJson(*daemon, j);
+    out = j.dump() + "\n";
+  } else {
+    out = FormatHostStatusText(*status);
+    out += daemon.has_value() ? FormatNetworkText(*daemon)
+                              : "Zone network:     (kratad not running)\n";
+  }
   std::fputs(out.c_str(), stdout);
   return 0;
 }
@@ -50,7 +81,9 @@ int main(int argc, char** argv) {
   // host
   CLI::App* host = app.add_subcommand("host", "Inspect the Xen host")->require_subcommand(1);
   CLI::App* status = host->add_subcommand(
-      "status", "Show the Xen version, CPUs, memory and host domain (run in dom0 as root)");
+      "status",
+      "Show the Xen version, CPUs, memory and host domain (run in dom0 as root), and kratad's "
+      "zone network when kratad runs");
   std::string host_format = "text";
   status->add_option("-f,--format", host_format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
@@ -66,6 +99,10 @@ int main(int argc, char** argv) {
   launch->add_option("-w,--working-directory", launch_opts.working_directory,
                      "Working directory of the command");
   launch->add_option("-u,--user", launch_opts.user, "User (name, uid, uid:gid)");
+  launch
+      ->add_option("-p,--port", launch_opts.ports,
+                   "Forward a host port to the zone: HOSTPORT:ZONEPORT[/tcp|/udp] (repeatable)")
+      ->allow_extra_args(false);
   launch->add_option("-m,--memory", launch_opts.memory_mib, "Memory in MiB");
   launch->add_option("-c,--cpus", launch_opts.cpus, "Virtual CPUs");
   launch->add_option("--format", launch_opts.format, "Image format")
@@ -118,7 +155,7 @@ int main(int argc, char** argv) {
   pull->add_option("image", pull_image, "OCI image")->required();
 
   CLI11_PARSE(app, argc, argv);
-  if (status->parsed()) return krata::ctl::RunHostStatus(host_format);
+  if (status->parsed()) return krata::ctl::RunHostStatus(host_format, connection);
 
   krata::Result<Connection> conn = krata::ctl::Connect(connection);
   if (!conn.has_value()) return krata::ctl::Fail(conn.error());

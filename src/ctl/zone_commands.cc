@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ctl/console.h"
+#include "ctl/host_network.h"
 
 namespace krata::ctl {
 namespace {
@@ -139,6 +140,13 @@ int ZoneExitCode(const common::Zone& zone) {
 }
 
 int ZoneLaunch(Connection& conn, const LaunchOptions& o) {
+  // Checked before the pull, which can take long.
+  std::vector<common::ZonePortForward> ports;
+  for (const std::string& text : o.ports) {
+    Result<common::ZonePortForward> p = ParsePortForward(text);
+    if (!p.has_value()) return Fail(p.error().ToString());
+    ports.push_back(*p);
+  }
   std::string digest = Pull(conn, o.image, o.format);
   if (digest.empty()) return 1;
   control::CreateZoneRequest req;
@@ -163,6 +171,7 @@ int ZoneLaunch(Connection& conn, const LaunchOptions& o) {
   task->set_user(o.user);
   spec->set_kernel_path(o.kernel);
   spec->set_initrd_path(o.initrd);
+  for (const common::ZonePortForward& p : ports) *spec->add_ports() = p;
 
   grpc::ClientContext ctx;
   control::CreateZoneReply reply;
@@ -203,7 +212,8 @@ int ZoneList(Connection& conn, const std::string& format) {
     std::printf("no zones\n");
     return 0;
   }
-  std::printf("%-20s %-36s %-10s %-6s %s\n", "NAME", "ID", "STATE", "DOMID", "EXIT");
+  std::printf("%-20s %-36s %-10s %-6s %-15s %-24s %s\n", "NAME", "ID", "STATE", "DOMID", "IPV4",
+              "IPV6", "EXIT");
   for (const common::Zone& z : reply.zones()) {
     const common::ZoneStatus& s = z.status();
     std::string exit;
@@ -214,9 +224,15 @@ int ZoneList(Connection& conn, const std::string& format) {
                                            : std::to_string(s.exit_status().code());
     }
     std::string domid = s.state() == common::ZONE_STATE_CREATED ? std::to_string(s.domid()) : "-";
-    std::printf("%-20s %-36s %-10s %-6s %s\n",
+    // Addresses without the prefix: the subnet is the same for every zone (host status).
+    auto address = [](const std::string& cidr) {
+      return cidr.empty() ? std::string("-") : cidr.substr(0, cidr.find('/'));
+    };
+    std::printf("%-20s %-36s %-10s %-6s %-15s %-24s %s\n",
                 z.spec().name().empty() ? "-" : z.spec().name().c_str(), z.id().c_str(),
-                StateName(s.state()).c_str(), domid.c_str(), exit.c_str());
+                StateName(s.state()).c_str(), domid.c_str(),
+                address(s.network_status().zone_ipv4()).c_str(),
+                address(s.network_status().zone_ipv6()).c_str(), exit.c_str());
   }
   return 0;
 }

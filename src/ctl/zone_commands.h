@@ -25,6 +25,7 @@ struct LaunchOptions {
   std::string kernel;
   std::string initrd;
   std::vector<std::string> command;
+  std::vector<std::string> ports;  // "-p HOSTPORT:ZONEPORT[/tcp|/udp]"
 };
 
 int ZoneLaunch(Connection& conn, const LaunchOptions& options);

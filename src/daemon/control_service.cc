@@ -37,6 +37,15 @@ grpc::Status ControlService::GetHostStatus(grpc::ServerContext*,
   reply->set_host_uuid(host_.uuid);
   reply->set_host_domid(0);
   reply->set_krata_version(host_.version);
+  const HostNetwork& n = zones_.host_network();
+  reply->set_ipv4_subnet(net::ToString(n.ipv4));
+  reply->set_ipv6_subnet(net::ToString(n.ipv6));
+  reply->set_gateway_ipv4(net::ToString(n.gateway4));
+  reply->set_gateway_ipv6(net::ToString(n.gateway6));
+  reply->set_gateway_mac(net::ToString(n.gateway_mac));
+  reply->set_host_ipv4(net::ToString(n.host4));
+  reply->set_host_ipv6(net::ToString(n.host6));
+  reply->set_host_mac(net::ToString(n.host_mac));
   return grpc::Status::OK;
 }
 

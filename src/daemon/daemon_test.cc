@@ -53,6 +53,7 @@ class DaemonTest : public ::testing::Test {
     o.zones.assets = {.kernel_path = "/k", .initrd_path = "/i"};
     o.zones.shutdown_grace_ms = 50;
     o.zones.destroy_margin = milliseconds(50);
+    o.zones.network = network_;
     return o;
   }
   void StartDaemon() {
@@ -140,7 +141,23 @@ class DaemonTest : public ::testing::Test {
     return zone;
   }
 
+  control::GetHostStatusReply HostStatus() {
+    grpc::ClientContext ctx;
+    control::GetHostStatusReply reply;
+    grpc::Status st = conn_.stub->GetHostStatus(&ctx, control::GetHostStatusRequest(), &reply);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return reply;
+  }
+  static common::ZonePortForward Port(uint32_t host, uint32_t zone, bool udp = false) {
+    common::ZonePortForward p;
+    p.set_host_port(host);
+    p.set_zone_port(zone);
+    p.set_protocol(udp ? common::PORT_PROTOCOL_UDP : common::PORT_PROTOCOL_TCP);
+    return p;
+  }
+
   std::string dir_;
+  NetworkOptions network_;
   runtime::FakeRuntime runtime_;
   FakeImageService images_;
   std::unique_ptr<Daemon> daemon_;
@@ -379,6 +396,134 @@ TEST_F(DaemonTest, PullStreamsProgressThenTheDigest) {
   while (missing->Read(&reply)) {
   }
   EXPECT_EQ(missing->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(DaemonTest, ZonesGetTheLowestFreeAddressesAndTheLaunchConfigSaysSo) {
+  control::GetHostStatusReply host = HostStatus();
+  EXPECT_EQ(host.ipv4_subnet(), "10.75.0.0/16");
+  EXPECT_EQ(host.ipv6_subnet(), "fdd4:1476:6c7e::/48");
+  EXPECT_EQ(host.gateway_ipv4(), "10.75.0.1");
+  EXPECT_EQ(host.gateway_ipv6(), "fdd4:1476:6c7e::1");
+  EXPECT_EQ(host.host_ipv4(), "10.75.0.2");
+  EXPECT_EQ(host.host_ipv6(), "fdd4:1476:6c7e::2");
+  ASSERT_EQ(host.gateway_mac().size(), 17u);
+  EXPECT_NE(host.gateway_mac(), host.host_mac());
+
+  std::string a = MustCreate(Spec({"/bin/a"}));
+  std::string b = MustCreate(Spec({"/bin/b"}));
+  common::Zone za = WaitForState(a, common::ZONE_STATE_CREATED);
+  common::Zone zb = WaitForState(b, common::ZONE_STATE_CREATED);
+  const common::ZoneNetworkStatus& na = za.status().network_status();
+  EXPECT_EQ(na.zone_ipv4(), "10.75.0.3/16");
+  EXPECT_EQ(na.zone_ipv6(), "fdd4:1476:6c7e::3/48");
+  EXPECT_EQ(na.gateway_ipv4(), "10.75.0.1");
+  EXPECT_EQ(na.gateway_ipv6(), "fdd4:1476:6c7e::1");
+  EXPECT_EQ(na.gateway_mac(), host.gateway_mac());
+  EXPECT_EQ(zb.status().network_status().zone_ipv4(), "10.75.0.4/16");
+  EXPECT_EQ(zb.status().network_status().zone_ipv6(), "fdd4:1476:6c7e::4/48");
+  EXPECT_NE(na.zone_mac(), zb.status().network_status().zone_mac());
+  // Locally administered unicast.
+  EXPECT_EQ(na.zone_mac().substr(0, 3), "02:");
+
+  std::optional<runtime::LaunchRequest> req = runtime_.LastLaunch(a);
+  ASSERT_TRUE(req.has_value());
+  ASSERT_TRUE(req->config.network.has_value());
+  EXPECT_EQ(req->config.network->mac, na.zone_mac());
+  EXPECT_EQ(req->config.network->ipv4, "10.75.0.3/16");
+  EXPECT_EQ(req->config.network->gateway4, "10.75.0.1");
+  EXPECT_EQ(req->config.network->ipv6, "fdd4:1476:6c7e::3/48");
+  EXPECT_EQ(req->config.network->gateway6, "fdd4:1476:6c7e::1");
+  EXPECT_EQ(req->config.network->mtu, 1500u);
+  EXPECT_EQ(req->config.nameservers, (std::vector<std::string>{"10.75.0.1", "fdd4:1476:6c7e::1"}));
+  // The config kratad writes is one the guest accepts.
+  EXPECT_TRUE(zone::FromJson(zone::ToJson(req->config)).has_value());
+
+  // Destroying the first frees its addresses for the next zone.
+  ASSERT_TRUE(Destroy(a).ok());
+  WaitForState(a, common::ZONE_STATE_DESTROYED);
+  std::string c = MustCreate(Spec({"/bin/c"}));
+  common::Zone zc = WaitForState(c, common::ZONE_STATE_CREATED);
+  EXPECT_EQ(zc.status().network_status().zone_ipv4(), "10.75.0.3/16");
+}
+
+TEST_F(DaemonTest, NetworkSurvivesARestart) {
+  std::string a = MustCreate(Spec({"/bin/a"}));
+  common::Zone before = WaitForState(a, common::ZONE_STATE_CREATED);
+  control::GetHostStatusReply host = HostStatus();
+  StopDaemon();
+  StartDaemon();
+  control::GetHostStatusReply again = HostStatus();
+  EXPECT_EQ(again.gateway_mac(), host.gateway_mac());  // made once, kept in the store
+  EXPECT_EQ(again.host_mac(), host.host_mac());
+  common::Zone after;
+  ASSERT_TRUE(Get(a, &after).ok());
+  EXPECT_EQ(after.status().network_status().SerializeAsString(),
+            before.status().network_status().SerializeAsString());
+  // The reservation is still held: the next zone gets the next address.
+  std::string b = MustCreate(Spec({"/bin/b"}));
+  EXPECT_EQ(WaitForState(b, common::ZONE_STATE_CREATED).status().network_status().zone_ipv4(),
+            "10.75.0.4/16");
+}
+
+TEST_F(DaemonTest, ExhaustedSubnetIsResourceExhaustedAndFailedZonesFreeOnDestroy) {
+  StopDaemon();
+  network_.ipv4_subnet = "10.99.0.0/29";  // .3 .. .6: four zones
+  StartDaemon();
+  EXPECT_EQ(HostStatus().ipv4_subnet(), "10.99.0.0/29");
+  runtime_.FailNextLaunch("no luck");
+  std::string failed = MustCreate(Spec({}));
+  WaitForState(failed, common::ZONE_STATE_FAILED);
+  std::vector<std::string> ids{failed};
+  for (int i = 0; i < 3; ++i) ids.push_back(MustCreate(Spec({"/bin/x"})));
+  std::string id;
+  grpc::Status full = Create(Spec({"/bin/x"}), &id);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(full.error_message().find("10.99.0.0/29"), std::string::npos) << full.error_message();
+  // The FAILED zone held .3 until destroyed.
+  ASSERT_TRUE(Destroy(failed).ok());
+  WaitForState(failed, common::ZONE_STATE_DESTROYED);
+  std::string next = MustCreate(Spec({"/bin/x"}));
+  common::Zone z = WaitForState(next, common::ZONE_STATE_CREATED);
+  EXPECT_EQ(z.status().network_status().zone_ipv4(), "10.99.0.3/29");
+}
+
+TEST_F(DaemonTest, PortForwardsAreValidatedAndUniquePerHostPort) {
+  common::ZoneSpec web = Spec({"/bin/web"}, "web");
+  *web.add_ports() = Port(8080, 80);
+  *web.add_ports() = Port(5353, 53, /*udp=*/true);
+  std::string id = MustCreate(web);
+  common::Zone z = WaitForState(id, common::ZONE_STATE_CREATED);
+  ASSERT_EQ(z.spec().ports_size(), 2);
+  EXPECT_EQ(z.spec().ports(0).host_port(), 8080u);
+  EXPECT_EQ(z.spec().ports(1).protocol(), common::PORT_PROTOCOL_UDP);
+
+  std::string other;
+  common::ZoneSpec clash = Spec({"/bin/x"});
+  *clash.add_ports() = Port(8080, 81);
+  grpc::Status st = Create(clash, &other);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_NE(st.error_message().find("8080/tcp"), std::string::npos) << st.error_message();
+  EXPECT_NE(st.error_message().find("web"), std::string::npos) << st.error_message();
+  // Same port, other protocol: fine.
+  common::ZoneSpec udp = Spec({"/bin/x"});
+  *udp.add_ports() = Port(8080, 80, /*udp=*/true);
+  EXPECT_TRUE(Create(udp, &other).ok());
+
+  for (auto [h, zp] : std::vector<std::pair<uint32_t, uint32_t>>{{0, 80}, {70000, 80}, {80, 0}}) {
+    common::ZoneSpec bad = Spec({"/bin/x"});
+    *bad.add_ports() = Port(h, zp);
+    EXPECT_EQ(Create(bad, &other).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << h << ":" << zp;
+  }
+  common::ZoneSpec twice = Spec({"/bin/x"});
+  *twice.add_ports() = Port(9000, 80);
+  *twice.add_ports() = Port(9000, 81);
+  EXPECT_EQ(Create(twice, &other).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // Destroying the holder frees the port.
+  ASSERT_TRUE(Destroy(id).ok());
+  WaitForState(id, common::ZONE_STATE_DESTROYED);
+  EXPECT_TRUE(Create(clash, &other).ok());
 }
 
 TEST(ConnectTest, NoDaemonIsAClearError) {

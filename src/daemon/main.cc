@@ -94,6 +94,12 @@ int main(int argc, char** argv) {
   app.add_option("--shutdown-grace-ms", options.zones.shutdown_grace_ms,
                  "SIGTERM..SIGKILL grace given to a zone's workload on destroy")
       ->capture_default_str();
+  app.add_option("--ipv4-subnet", options.zones.network.ipv4_subnet,
+                 "Zone network, IPv4: gateway .1, host .2, zones from .3")
+      ->capture_default_str();
+  app.add_option("--ipv6-subnet", options.zones.network.ipv6_subnet,
+                 "Zone network, IPv6: gateway ::1, host ::2, zones from ::3")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

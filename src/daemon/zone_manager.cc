@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <set>
 
 #include "base/log.h"
@@ -56,6 +57,12 @@ bool ValidName(const std::string& name) {
   return true;
 }
 
+// "8080/tcp"
+std::string PortText(const common::ZonePortForward& p) {
+  return std::to_string(p.host_port()) +
+         (p.protocol() == common::PORT_PROTOCOL_UDP ? "/udp" : "/tcp");
+}
+
 Status ValidateSpec(const common::ZoneSpec& spec) {
   if (!spec.name().empty() && !ValidName(spec.name())) {
     return BadSpec("name \"" + spec.name() +
@@ -78,6 +85,17 @@ Status ValidateSpec(const common::ZoneSpec& spec) {
     }
   }
   if (spec.initial_resources().cpus() > 128) return BadSpec("too many cpus");
+  std::set<std::pair<uint32_t, int>> host_ports;
+  for (const common::ZonePortForward& p : spec.ports()) {
+    if (p.host_port() < 1 || p.host_port() > 65535 || p.zone_port() < 1 || p.zone_port() > 65535) {
+      return BadSpec("port forward " + std::to_string(p.host_port()) + ":" +
+                     std::to_string(p.zone_port()) + ": ports must be 1..65535");
+    }
+    if (!common::PortProtocol_IsValid(p.protocol())) return BadSpec("unknown port protocol");
+    if (!host_ports.insert({p.host_port(), p.protocol()}).second) {
+      return BadSpec("host port " + PortText(p) + " is forwarded twice");
+    }
+  }
   return {};
 }
 
@@ -100,7 +118,32 @@ ZoneManager::ZoneManager(ZoneStore& store, runtime::Runtime& runtime, ImageServi
 
 ZoneManager::~ZoneManager() { Stop(); }
 
+Status ZoneManager::SetUpNetwork() {
+  network_ = TRY(PlanHostNetwork(options_.network));
+  RandomFn random = options_.random_bytes ? options_.random_bytes : RandomFn(KernelRandom);
+  std::set<net::Mac> taken;
+  using Slot = std::pair<const char*, net::Mac*>;
+  for (const auto& [key, mac] :
+       {Slot{"gateway_mac", &network_.gateway_mac}, Slot{"host_mac", &network_.host_mac}}) {
+    std::optional<std::string> stored = TRY(store_.GetSetting(key));
+    if (stored.has_value()) {
+      Result<net::Mac> parsed = net::ParseMac(*stored);
+      if (!parsed.has_value()) return std::move(parsed.error()).With(std::string("store ") + key);
+      *mac = *parsed;
+    } else {
+      *mac = RandomMac(taken, random);
+      TRY(store_.PutSetting(key, net::ToString(*mac)));
+    }
+    taken.insert(*mac);
+  }
+  spdlog::info("zone network {} {}, gateway {} {} ({})", net::ToString(network_.ipv4),
+               net::ToString(network_.ipv6), net::ToString(network_.gateway4),
+               net::ToString(network_.gateway6), net::ToString(network_.gateway_mac));
+  return {};
+}
+
 Status ZoneManager::Start() {
+  TRY(SetUpNetwork());
   runtime_.SetConsoleHandler(
       [this](const std::string& id, std::string_view bytes) { consoles_.Append(id, bytes); });
   ReconcileOnce(/*startup=*/true);
@@ -324,6 +367,19 @@ void ZoneManager::LaunchZone(const common::Zone& zone) {
   if (!task.working_directory().empty()) c.process.working_dir = task.working_directory();
   if (!task.user().empty()) c.process.user = task.user();
   c.shutdown_grace_ms = options_.shutdown_grace_ms;
+  const common::ZoneNetworkStatus& ns = zone.status().network_status();
+  if (!ns.zone_mac().empty()) {
+    c.network = zone::NetworkConfig{.mac = ns.zone_mac(),
+                                    .ipv4 = ns.zone_ipv4(),
+                                    .gateway4 = ns.gateway_ipv4(),
+                                    .ipv6 = ns.zone_ipv6(),
+                                    .gateway6 = ns.gateway_ipv6(),
+                                    .mtu = network_.mtu};
+    // kratanet answers DNS on the gateway addresses.
+    for (const std::string* gw : {&ns.gateway_ipv4(), &ns.gateway_ipv6()}) {
+      if (!gw->empty()) c.nameservers.push_back(*gw);
+    }
+  }
   req.assets.kernel_path =
       spec.kernel_path().empty() ? options_.assets.kernel_path : spec.kernel_path();
   req.assets.initrd_path =
@@ -361,7 +417,15 @@ Result<std::string> ZoneManager::Create(const common::ZoneSpec& spec) {
   s->set_updated_unix(s->created_unix());
   {
     std::lock_guard<std::mutex> l(state_mu_);
-    Status inserted = store_.Insert(zone);
+    ZoneReservation reservation = TRY(ReserveLocked(zone.id(), spec));
+    common::ZoneNetworkStatus* ns = s->mutable_network_status();
+    ns->set_zone_ipv4(CidrText(*net::ParseIp(reservation.ipv4), network_.ipv4));
+    ns->set_zone_ipv6(CidrText(*net::ParseIp(reservation.ipv6), network_.ipv6));
+    ns->set_zone_mac(reservation.mac);
+    ns->set_gateway_ipv4(net::ToString(network_.gateway4));
+    ns->set_gateway_ipv6(net::ToString(network_.gateway6));
+    ns->set_gateway_mac(net::ToString(network_.gateway_mac));
+    Status inserted = store_.Insert(zone, &reservation);
     if (!inserted.has_value()) {
       if (inserted.error().errno_value() == EEXIST) {
         return Error::FromErrno("create zone", EEXIST,
@@ -373,6 +437,44 @@ Result<std::string> ZoneManager::Create(const common::ZoneSpec& spec) {
   events_.Publish(zone);
   Wake();
   return zone.id();
+}
+
+Result<ZoneReservation> ZoneManager::ReserveLocked(const std::string& id,
+                                                   const common::ZoneSpec& spec) {
+  // Host ports: every zone not yet destroyed keeps its forwards, as it keeps its addresses.
+  if (spec.ports_size() > 0) {
+    std::map<std::pair<uint32_t, int>, std::string> held;
+    for (const common::Zone& z : TRY(store_.List())) {
+      for (const common::ZonePortForward& p : z.spec().ports()) {
+        held[{p.host_port(), p.protocol()}] = z.spec().name().empty() ? z.id() : z.spec().name();
+      }
+    }
+    for (const common::ZonePortForward& p : spec.ports()) {
+      auto it = held.find({p.host_port(), p.protocol()});
+      if (it != held.end()) {
+        return Error::FromErrno("create zone", EEXIST,
+                                "host port " + PortText(p) + " is forwarded to zone " + it->second);
+      }
+    }
+  }
+  std::set<net::IpAddr> used4, used6;
+  std::set<net::Mac> macs{network_.gateway_mac, network_.host_mac};
+  for (const ZoneReservation& r : TRY(store_.ListReservations())) {
+    if (Result<net::IpAddr> ip = net::ParseIp(r.ipv4); ip.has_value()) used4.insert(*ip);
+    if (Result<net::IpAddr> ip = net::ParseIp(r.ipv6); ip.has_value()) used6.insert(*ip);
+    if (Result<net::Mac> mac = net::ParseMac(r.mac); mac.has_value()) macs.insert(*mac);
+  }
+  ZoneReservation r;
+  r.zone_id = id;
+  Result<net::IpAddr> ip4 = LowestFreeAddress(network_.ipv4, used4);
+  if (!ip4.has_value()) return std::move(ip4.error()).With("create zone: IPv4");
+  Result<net::IpAddr> ip6 = LowestFreeAddress(network_.ipv6, used6);
+  if (!ip6.has_value()) return std::move(ip6.error()).With("create zone: IPv6");
+  r.ipv4 = net::ToString(*ip4);
+  r.ipv6 = net::ToString(*ip6);
+  r.mac = net::ToString(
+      RandomMac(macs, options_.random_bytes ? options_.random_bytes : RandomFn(KernelRandom)));
+  return r;
 }
 
 Status ZoneManager::Destroy(const std::string& id) {

@@ -32,6 +32,7 @@
 #include "daemon/console_hub.h"
 #include "daemon/event_bus.h"
 #include "daemon/image_service.h"
+#include "daemon/zone_network.h"
 #include "daemon/zone_store.h"
 #include "runtime/runtime.h"
 
@@ -43,6 +44,8 @@ struct ZoneManagerOptions {
   uint32_t default_cpus = 1;
   uint32_t shutdown_grace_ms = 10000;  // passed to the guest (SIGTERM .. SIGKILL)
   std::chrono::milliseconds destroy_margin{5000};
+  NetworkOptions network;
+  RandomFn random_bytes;  // MACs; empty: getrandom
 };
 
 class ZoneManager {
@@ -53,13 +56,17 @@ class ZoneManager {
               std::shared_ptr<ConsoleHub> consoles, EventBus& events, ZoneManagerOptions options);
   ~ZoneManager();
 
-  // Adopts the runtime's domains, then starts the threads.
+  // Sets up the zone network (subnets checked; the gateway's and host's MACs read from the
+  // store, or made and kept there the first time), adopts the runtime's domains, then starts
+  // the threads.
   Status Start();
   // Stops the threads and detaches from the runtime's console; zones keep running (adopted at
   // the next Start).
   void Stop();
 
-  // Errors carry errno: EINVAL (bad spec), EEXIST (name taken), ENOENT (no such zone).
+  // Errors carry errno: EINVAL (bad spec), EEXIST (name or host port taken), ENOSPC (no free
+  // address), ENOENT (no such zone). Reserves the zone's addresses and MAC (kept in its
+  // status' network_status) until the zone is destroyed.
   Result<std::string> Create(const v1::common::ZoneSpec& spec);
   Status Destroy(const std::string& id);
   Result<v1::common::Zone> Get(const std::string& id);
@@ -68,6 +75,8 @@ class ZoneManager {
   Result<std::string> Resolve(const std::string& name_or_id);
   // Console input for a running zone (EALREADY when it is not running).
   Status WriteConsole(const std::string& id, std::string_view bytes);
+  // Valid after Start().
+  const HostNetwork& host_network() const { return network_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -79,6 +88,9 @@ class ZoneManager {
   // Loads the zone, applies fn to its status and stores and broadcasts it.
   Status Transition(const std::string& id, const std::function<void(v1::common::ZoneStatus&)>& fn);
   void Wake();
+  Status SetUpNetwork();
+  // Under state_mu_: the new zone's reservation, or ENOSPC / EEXIST (ports).
+  Result<ZoneReservation> ReserveLocked(const std::string& id, const v1::common::ZoneSpec& spec);
 
   ZoneStore& store_;
   runtime::Runtime& runtime_;
@@ -87,6 +99,7 @@ class ZoneManager {
   ConsoleHub& consoles_;
   EventBus& events_;
   ZoneManagerOptions options_;
+  HostNetwork network_;
 
   std::mutex state_mu_;  // serialises read-modify-write of zone rows
 

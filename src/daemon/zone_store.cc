@@ -61,27 +61,43 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path) {
   Stmt st;
   TRY(Prepare(db, "PRAGMA user_version", st));
   int version = sqlite3_step(st.s) == SQLITE_ROW ? sqlite3_column_int(st.s, 0) : 0;
+  sqlite3_reset(st.s);  // done reading: the migration below writes
   if (version > kSchemaVersion) {
     return Error::Invalid("zone store", path + ": schema version " + std::to_string(version) +
                                             " is newer than this kratad's " +
                                             std::to_string(kSchemaVersion));
   }
-  if (version == 0) {
-    // The status is a serialised ZoneStatus; state and domid are columns too, for queries
-    // and for reading the database by hand.
-    TRY(store->Exec(
-        "BEGIN;"
-        "CREATE TABLE zones (id TEXT PRIMARY KEY, name TEXT NOT NULL, spec BLOB NOT NULL,"
-        " status BLOB NOT NULL, state INTEGER NOT NULL, domid INTEGER NOT NULL,"
-        " created_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL);"
-        "CREATE UNIQUE INDEX zones_name ON zones(name) WHERE name <> '';"
-        "PRAGMA user_version=1;"
-        "COMMIT;"));
-  }
+  if (version < kSchemaVersion) TRY(store->Migrate(version));
   return store;
 }
 
 ZoneStore::~ZoneStore() { sqlite3_close(db_); }
+
+Status ZoneStore::Migrate(int from_version) {
+  if (from_version < 1) {
+    // The status is a serialised ZoneStatus; state and domid are columns too, for queries
+    // and for reading the database by hand.
+    TRY(
+        Exec("BEGIN;"
+             "CREATE TABLE zones (id TEXT PRIMARY KEY, name TEXT NOT NULL, spec BLOB NOT NULL,"
+             " status BLOB NOT NULL, state INTEGER NOT NULL, domid INTEGER NOT NULL,"
+             " created_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL);"
+             "CREATE UNIQUE INDEX zones_name ON zones(name) WHERE name <> '';"
+             "PRAGMA user_version=1;"
+             "COMMIT;"));
+  }
+  if (from_version < 2) {
+    // Zones from version 1 have no reservation: they keep running without a network.
+    TRY(
+        Exec("BEGIN;"
+             "CREATE TABLE zone_network (zone_id TEXT PRIMARY KEY, ipv4 TEXT NOT NULL UNIQUE,"
+             " ipv6 TEXT NOT NULL UNIQUE, mac TEXT NOT NULL UNIQUE);"
+             "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+             "PRAGMA user_version=2;"
+             "COMMIT;"));
+  }
+  return {};
+}
 
 Status ZoneStore::Exec(const char* sql) {
   char* msg = nullptr;
@@ -93,8 +109,30 @@ Status ZoneStore::Exec(const char* sql) {
   return {};
 }
 
-Status ZoneStore::Insert(const common::Zone& zone) {
+Status ZoneStore::Insert(const common::Zone& zone, const ZoneReservation* reservation) {
   std::lock_guard<std::mutex> l(mu_);
+  TRY(Exec("BEGIN IMMEDIATE"));
+  Status s = InsertLocked(zone, reservation);
+  if (!s.has_value()) {
+    (void)Exec("ROLLBACK");
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+Status ZoneStore::InsertLocked(const common::Zone& zone, const ZoneReservation* reservation) {
+  if (reservation != nullptr) {
+    Stmt st;
+    TRY(Prepare(db_, "INSERT INTO zone_network (zone_id, ipv4, ipv6, mac) VALUES (?, ?, ?, ?)",
+                st));
+    BindText(st.s, 1, zone.id());
+    BindText(st.s, 2, reservation->ipv4);
+    BindText(st.s, 3, reservation->ipv6);
+    BindText(st.s, 4, reservation->mac);
+    if (sqlite3_step(st.s) != SQLITE_DONE) {
+      return SqlError(db_, "zone network reserve").With(zone.id());
+    }
+  }
   Stmt st;
   TRY(Prepare(db_,
               "INSERT INTO zones (id, name, spec, status, state, domid, created_unix,"
@@ -129,10 +167,54 @@ Status ZoneStore::UpdateStatus(const std::string& id, const common::ZoneStatus& 
 
 Status ZoneStore::Delete(const std::string& id) {
   std::lock_guard<std::mutex> l(mu_);
+  TRY(Exec("BEGIN IMMEDIATE"));
+  for (const char* sql :
+       {"DELETE FROM zone_network WHERE zone_id = ?", "DELETE FROM zones WHERE id = ?"}) {
+    Stmt st;
+    Status prepared = Prepare(db_, sql, st);
+    if (prepared.has_value()) BindText(st.s, 1, id);
+    if (!prepared.has_value() || sqlite3_step(st.s) != SQLITE_DONE) {
+      Error e = prepared.has_value() ? SqlError(db_, "zone delete").With(id) : prepared.error();
+      (void)Exec("ROLLBACK");
+      return e;
+    }
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::vector<ZoneReservation>> ZoneStore::ListReservations() {
+  std::lock_guard<std::mutex> l(mu_);
   Stmt st;
-  TRY(Prepare(db_, "DELETE FROM zones WHERE id = ?", st));
-  BindText(st.s, 1, id);
-  if (sqlite3_step(st.s) != SQLITE_DONE) return SqlError(db_, "zone delete").With(id);
+  TRY(Prepare(db_, "SELECT zone_id, ipv4, ipv6, mac FROM zone_network ORDER BY rowid", st));
+  std::vector<ZoneReservation> out;
+  for (;;) {
+    int rc = sqlite3_step(st.s);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return SqlError(db_, "zone network query");
+    out.push_back(
+        {ColumnBytes(st.s, 0), ColumnBytes(st.s, 1), ColumnBytes(st.s, 2), ColumnBytes(st.s, 3)});
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> ZoneStore::GetSetting(const std::string& key) {
+  std::lock_guard<std::mutex> l(mu_);
+  Stmt st;
+  TRY(Prepare(db_, "SELECT value FROM settings WHERE key = ?", st));
+  BindText(st.s, 1, key);
+  int rc = sqlite3_step(st.s);
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "settings query").With(key);
+  return std::optional<std::string>(ColumnBytes(st.s, 0));
+}
+
+Status ZoneStore::PutSetting(const std::string& key, const std::string& value) {
+  std::lock_guard<std::mutex> l(mu_);
+  Stmt st;
+  TRY(Prepare(db_, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", st));
+  BindText(st.s, 1, key);
+  BindText(st.s, 2, value);
+  if (sqlite3_step(st.s) != SQLITE_DONE) return SqlError(db_, "settings write").With(key);
   return {};
 }
 

@@ -68,6 +68,55 @@ TEST_F(ZoneStoreTest, NamesAreUniqueButEmptyNamesAreNot) {
   MUST(store->Insert(MakeZone("e", "web")));
 }
 
+TEST_F(ZoneStoreTest, ReservationsLiveAndDieWithTheirZone) {
+  {
+    auto store = MUST(ZoneStore::Open(dir_ + "/krata.db"));
+    ZoneReservation r{"a", "10.75.0.3", "fdd4:1476:6c7e::3", "02:00:00:00:00:01"};
+    MUST(store->Insert(MakeZone("a", "web"), &r));
+    MUST(store->Insert(MakeZone("b", "")));  // no network
+    // A reservation that collides is refused with the zone row: nothing half-inserted.
+    ZoneReservation dup{"c", "10.75.0.3", "fdd4:1476:6c7e::4", "02:00:00:00:00:02"};
+    Status s = store->Insert(MakeZone("c", "other"), &dup);
+    ASSERT_FALSE(s.has_value());
+    EXPECT_EQ(s.error().errno_value(), EEXIST);
+    EXPECT_FALSE(MUST(store->Get("c")).has_value());
+    MUST(store->PutSetting("gateway_mac", "02:aa:00:00:00:01"));
+  }
+  auto store = MUST(ZoneStore::Open(dir_ + "/krata.db"));
+  std::vector<ZoneReservation> rs = MUST(store->ListReservations());
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].zone_id, "a");
+  EXPECT_EQ(rs[0].ipv4, "10.75.0.3");
+  EXPECT_EQ(rs[0].ipv6, "fdd4:1476:6c7e::3");
+  EXPECT_EQ(rs[0].mac, "02:00:00:00:00:01");
+  EXPECT_EQ(MUST(store->GetSetting("gateway_mac")), "02:aa:00:00:00:01");
+  EXPECT_FALSE(MUST(store->GetSetting("host_mac")).has_value());
+  MUST(store->Delete("a"));
+  EXPECT_TRUE(MUST(store->ListReservations()).empty());
+  EXPECT_FALSE(MUST(store->Get("a")).has_value());
+}
+
+TEST_F(ZoneStoreTest, MigratesVersionOneKeepingZones) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/krata.db").c_str(), &db), SQLITE_OK);
+  const char* v1 =
+      "CREATE TABLE zones (id TEXT PRIMARY KEY, name TEXT NOT NULL, spec BLOB NOT NULL,"
+      " status BLOB NOT NULL, state INTEGER NOT NULL, domid INTEGER NOT NULL,"
+      " created_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL);"
+      "CREATE UNIQUE INDEX zones_name ON zones(name) WHERE name <> '';"
+      "INSERT INTO zones VALUES ('old', 'web', x'', x'', 0, 0, 1, 1);"
+      "PRAGMA user_version=1;";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = MUST(ZoneStore::Open(dir_ + "/krata.db"));
+  EXPECT_TRUE(MUST(store->Get("old")).has_value());
+  EXPECT_TRUE(MUST(store->ListReservations()).empty());
+  ZoneReservation r{"new", "10.75.0.3", "fdd4:1476:6c7e::3", "02:00:00:00:00:01"};
+  MUST(store->Insert(MakeZone("new", ""), &r));
+  MUST(store->Delete("old"));
+  EXPECT_EQ(MUST(store->ListReservations()).size(), 1u);
+}
+
 TEST_F(ZoneStoreTest, RefusesNewerSchema) {
   { auto store = MUST(ZoneStore::Open(dir_ + "/krata.db")); }
   sqlite3* db = nullptr;

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "base/file.h"
+#include "net/packet/addr.h"
 #include "runtime/console_hub.h"
 #include "runtime/loop.h"
 #include "runtime/zone_files.h"
@@ -134,6 +135,12 @@ Result<DomId> LinuxRuntime::Launch(const LaunchRequest& r) {
   spec.guest_writable_keys.push_back("krata/zone");
   for (const LoopDevice& l : zone.loops) {
     spec.disks.push_back({l.major(), l.minor(), l.path(), /*writable=*/false});
+  }
+  if (r.config.network) {
+    // eth0: netfront takes its MAC from the vif; dom0's side is vif<domid>.0 for kratanet.
+    Result<net::Mac> mac = net::ParseMac(r.config.network->mac);
+    if (!mac.has_value()) return fail(std::move(mac.error()).With("zone network"));
+    spec.nics.push_back({*mac});
   }
   Result<launch::RunningDomain> d = launch::Launch(host_, kernel->kernel, AsBytes(*initrd), spec);
   if (!d.has_value()) return fail(std::move(d.error()));

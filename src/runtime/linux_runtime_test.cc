@@ -266,6 +266,51 @@ TEST_F(LinuxRuntimeTest, BadKernelOrImageFailsBeforeXen) {
   EXPECT_FALSE(rt_->Launch(r).has_value());
 }
 
+TEST_F(LinuxRuntimeTest, NetworkConfigGivesTheZoneAVif) {
+  Open();
+  PrepareGuestConsole(1);
+  LaunchRequest r = Request();
+  zone::NetworkConfig net;
+  net.mac = "02:12:34:56:78:9a";
+  net.ipv4 = "10.75.0.3/16";
+  net.gateway4 = "10.75.0.1";
+  r.config.network = net;
+  Result<DomId> domid = rt_->Launch(r);
+  ASSERT_TRUE(domid.has_value()) << domid.error().ToString();
+  const std::string fe = "/local/domain/1/device/vif/0";
+  const std::string be = "/local/domain/0/backend/vif/1/0";
+  EXPECT_EQ(xsd_.Get(fe + "/mac"), "02:12:34:56:78:9a");
+  EXPECT_EQ(xsd_.Get(fe + "/backend"), be);
+  EXPECT_EQ(xsd_.Get(be + "/mac"), "02:12:34:56:78:9a");
+  EXPECT_EQ(xsd_.Get(be + "/frontend-id"), "1");
+  EXPECT_EQ(xsd_.Get(be + "/hotplug-status"), "connected");
+  fake_xen_->ShutdownDomain(1, 0);  // nobody plays netfront: no close handshake to wait for
+  ASSERT_TRUE(rt_->Destroy(kZone).has_value());
+  EXPECT_FALSE(xsd_.Has("/local/domain/0/backend/vif/1"));
+  EXPECT_FALSE(xsd_.Has("/local/domain/1"));
+}
+
+TEST_F(LinuxRuntimeTest, NoNetworkNoVifAndABadMacLeavesNothing) {
+  Open();
+  PrepareGuestConsole(1);
+  ASSERT_TRUE(rt_->Launch(Request()).has_value());
+  EXPECT_FALSE(xsd_.Has("/local/domain/1/device/vif"));
+  EXPECT_FALSE(xsd_.Has("/local/domain/0/backend/vif"));
+  fake_xen_->ShutdownDomain(1, 0);
+  ASSERT_TRUE(rt_->Destroy(kZone).has_value());
+
+  LaunchRequest r = Request();
+  zone::NetworkConfig net;
+  net.mac = "not-a-mac";
+  r.config.network = net;
+  Result<DomId> bad = rt_->Launch(r);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().ToString().find("network"), std::string::npos);
+  EXPECT_TRUE(LiveDomains().empty());
+  EXPECT_TRUE(ImageLoops().empty());
+  EXPECT_FALSE(ZoneDirExists());
+}
+
 TEST_F(LinuxRuntimeTest, WaitForChangeSeesReleaseDomain) {
   Open();
   // The watch's initial event, then nothing.

@@ -6,7 +6,7 @@
 //
 // Launch = config bundle (xvdb file under <store>/zones/<id>/) + read-only loop devices for
 // the image (xvda) and the config (xvdb) + domain build + domain/vbd/console xenstore entries
-// + unpause. Destroy = the reverse; it leaves no domain, loop device, temp file or xenstore
+// (+ vif 0, the guest's eth0, when the config has a network) + unpause. Destroy = the reverse; it leaves no domain, loop device, temp file or xenstore
 // node. Every zone domain carries /local/domain/<domid>/krata/uuid, so List() finds zones
 // after a daemon restart.
 //

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "zone/boot.h"
 #include "zone/mount_plan.h"
+#include "zone/network.h"
 #include "zone/supervisor.h"
 #include "zone/workload.h"
 
@@ -22,6 +23,7 @@ namespace {
 
 constexpr std::chrono::seconds kDeviceTimeout{20};
 constexpr std::chrono::seconds kReportTimeout{10};
+constexpr std::chrono::seconds kNetworkTimeout{10};
 
 // Console logging, "krata-zone: " prefixed; warnings and errors unless KRATA_LOG says
 // otherwise (the kernel passes unknown KEY=VALUE command line words to init's environment).
@@ -39,6 +41,16 @@ Result<ExitReport> BootAndRun(Supervisor& sup) {
   LaunchConfig config = TRY(ReadLaunchConfig(std::string(kConfigDevice)));
   TRY(MountRoot(config));
   PrepareEtc(config);
+  // Network problems are reported on the console; the workload runs regardless (it may not
+  // need the network, and its own errors then say more).
+  Status lo = SetupLoopback();
+  if (!lo.has_value()) spdlog::error("lo: {}", lo.error().ToString());
+  Status ping = AllowUnprivilegedPing();
+  if (!ping.has_value()) spdlog::error("ping_group_range: {}", ping.error().ToString());
+  if (config.network) {
+    Status net = SetupNetwork(*config.network, kNetworkTimeout);
+    if (!net.has_value()) spdlog::error("network: {}", net.error().ToString());
+  }
   WorkloadSpec spec = TRY(PrepareWorkload(config, ConsoleTtyPath()));
   pid_t pid = TRY(SpawnWorkload(spec));
   spdlog::info("workload {} started as pid {}", spec.argv[0], pid);

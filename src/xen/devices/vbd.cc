@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "xen/devices/backend_close.h"
+#include "xen/devices/device_tree.h"
 #include "xen/devices/domain.h"
 #include "xen/store/transaction.h"
 
@@ -15,20 +17,10 @@ using store::Perm;
 using store::TxId;
 using store::XsClient;
 
-// xen/include/public/io/xenbus.h
-constexpr const char* kStateClosing = "5";
-constexpr const char* kStateClosed = "6";
-
 std::string Hex(uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%x", v);
   return buf;
-}
-
-Status Put(XsClient& xs, TxId tx, const std::string& path, std::string_view value,
-           const std::vector<Perm>& perms) {
-  TRY(xs.Write(path, value, tx));
-  return xs.SetPerms(path, perms, tx);
 }
 
 Status Declare(XsClient& xs, TxId tx, const VbdDeclaration& d) {
@@ -45,9 +37,9 @@ Status Declare(XsClient& xs, TxId tx, const VbdDeclaration& d) {
     Status s = xs.Rm(p, tx);
     if (!s.has_value() && s.error().errno_value() != ENOENT) return s;
   }
-  TRY(Put(xs, tx, DomainPath(d.domid) + "/device/vbd", "", fe_perms));
-  TRY(Put(xs, tx, VbdBackendDomainPath(d.backend_domid, d.domid), "", be_perms));
-  TRY(Put(xs, tx, fe, "", fe_perms));
+  TRY(PutNode(xs, tx, DomainPath(d.domid) + "/device/vbd", "", fe_perms));
+  TRY(PutNode(xs, tx, VbdBackendDomainPath(d.backend_domid, d.domid), "", be_perms));
+  TRY(PutNode(xs, tx, fe, "", fe_perms));
   for (const auto& [k, v] : std::initializer_list<std::pair<const char*, std::string>>{
            {"backend", be},
            {"backend-id", std::to_string(d.backend_domid)},
@@ -56,9 +48,9 @@ Status Declare(XsClient& xs, TxId tx, const VbdDeclaration& d) {
            {"device-type", "disk"},
            {"trusted", "1"},
            {"protocol", "x86_64-abi"}}) {
-    TRY(Put(xs, tx, fe + "/" + k, v, fe_perms));
+    TRY(PutNode(xs, tx, fe + "/" + k, v, fe_perms));
   }
-  TRY(Put(xs, tx, be, "", be_perms));
+  TRY(PutNode(xs, tx, be, "", be_perms));
   for (const auto& [k, v] : std::initializer_list<std::pair<const char*, std::string>>{
            {"frontend", fe},
            {"frontend-id", std::to_string(d.domid)},
@@ -74,7 +66,7 @@ Status Declare(XsClient& xs, TxId tx, const VbdDeclaration& d) {
            {"specification", "xen"},
            {"physical-device-path", d.device_path},
            {"physical-device", Hex(d.major) + ":" + Hex(d.minor)}}) {
-    TRY(Put(xs, tx, be + "/" + k, v, be_perms));
+    TRY(PutNode(xs, tx, be + "/" + k, v, be_perms));
   }
   return {};
 }
@@ -100,64 +92,13 @@ std::string VbdBackendPath(DomId backend, DomId domid, uint32_t id) {
 }
 
 Status DeclareVbds(XsClient& xs, std::span<const VbdDeclaration> disks) {
-  if (disks.empty()) return {};
-  Status s = store::RunTransaction(xs, [&](TxId tx) -> Status {
-    for (const VbdDeclaration& d : disks) TRY(Declare(xs, tx, d));
-    return {};
-  });
-  if (!s.has_value()) {
-    return std::move(s.error()).With("declaring vbds of domain " + std::to_string(disks[0].domid));
-  }
-  return {};
+  return DeclareAll<VbdDeclaration>(
+      xs, disks, "vbd", [&xs](TxId tx, const VbdDeclaration& d) { return Declare(xs, tx, d); });
 }
 
 Result<bool> CloseVbds(XsClient& xs, DomId domid, std::chrono::milliseconds timeout,
                        DomId backend) {
-  const std::string dir = VbdBackendDomainPath(backend, domid);
-  std::vector<std::string> ids;
-  Status s = store::RunTransaction(xs, [&](TxId tx) -> Status {
-    ids.clear();
-    Result<std::optional<std::string>> exists = xs.TryRead(dir, tx);
-    if (!exists.has_value()) return std::move(exists.error());
-    if (!exists->has_value()) return {};
-    ids = TRY(xs.Directory(dir, tx));
-    for (const std::string& id : ids) {
-      std::optional<std::string> state = TRY(xs.TryRead(dir + "/" + id + "/state", tx));
-      if (!state.has_value() || *state == kStateClosed) continue;
-      TRY(xs.Write(dir + "/" + id + "/online", "0", tx));
-      TRY(xs.Write(dir + "/" + id + "/state", kStateClosing, tx));
-    }
-    return {};
-  });
-  if (!s.has_value()) return std::move(s.error()).With("closing vbds of " + std::to_string(domid));
-  if (ids.empty()) return true;
-
-  // Closed = state 6 or gone (blkback removed, or someone else cleaned up).
-  auto all_closed = [&]() -> Result<bool> {
-    for (const std::string& id : ids) {
-      std::optional<std::string> state = TRY(xs.TryRead(dir + "/" + id + "/state"));
-      if (state.has_value() && *state != kStateClosed) return false;
-    }
-    return true;
-  };
-  if (TRY(all_closed())) return true;
-  if (timeout.count() <= 0) return false;
-  const std::string token = "krata-vbd-close-" + std::to_string(domid);
-  TRY(xs.Watch(dir, token));
-  struct Unwatch {
-    XsClient& xs;
-    const std::string& dir;
-    const std::string& token;
-    ~Unwatch() { (void)xs.Unwatch(dir, token); }
-  } unwatch{xs, dir, token};
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (TRY(all_closed())) return true;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    if (!TRY(xs.WaitWatchEvent(left)).has_value()) return TRY(all_closed());
-  }
+  return CloseBackends(xs, "vbd", domid, timeout, backend);
 }
 
 }  // namespace krata::xen::devices

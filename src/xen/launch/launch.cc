@@ -74,6 +74,15 @@ Result<RunningDomain> Launch(XenHost& host, const boot::LoadedKernel& kernel, By
     vbds.push_back(std::move(v));
   }
   if (Status s = devices::DeclareVbds(*host.xs, vbds); !s.has_value()) return fail(s.error());
+  std::vector<devices::VifDeclaration> vifs;
+  for (size_t i = 0; i < spec.nics.size(); ++i) {
+    devices::VifDeclaration v;
+    v.domid = domid;
+    v.handle = static_cast<uint32_t>(i);
+    v.mac = spec.nics[i].mac;
+    vifs.push_back(v);
+  }
+  if (Status s = devices::DeclareVifs(*host.xs, vifs); !s.has_value()) return fail(s.error());
   if (Status s = devices::IntroduceDomain(*host.xs, decl); !s.has_value()) return fail(s.error());
   // Attach before the guest runs, so not one byte of its console is lost.
   Result<std::unique_ptr<console::ConsoleBackend>> con =
@@ -95,8 +104,15 @@ Status DestroyDomain(XenHost& host, DomId domid, const DestroyOptions& options) 
   // Only a running guest can answer the handshake (a paused one never ran its frontend).
   const bool running = info.has_value() && info->has_value() && !(*info)->shutdown &&
                        !(*info)->dying && !(*info)->paused;
-  // Best effort: whatever the handshake did, removing the backend nodes makes blkback let go.
+  // Best effort: whatever the handshake did, removing the backend nodes makes the backends let
+  // go.
   store::XsClient& wxs = options.watch_xs != nullptr ? *options.watch_xs : *host.xs;
+  Result<bool> vifs_closed = devices::CloseVifs(
+      wxs, domid, running ? options.vbd_close_timeout : std::chrono::milliseconds(0));
+  if (running && vifs_closed.has_value() && !*vifs_closed) {
+    spdlog::warn("domain {}: vif backends did not close within {} ms; removing them anyway", domid,
+                 options.vbd_close_timeout.count());
+  }
   Result<bool> closed = devices::CloseVbds(
       wxs, domid, running ? options.vbd_close_timeout : std::chrono::milliseconds(0));
   if (running && closed.has_value() && !*closed) {
@@ -109,6 +125,7 @@ Status DestroyDomain(XenHost& host, DomId domid, const DestroyOptions& options) 
   if (!dom.has_value()) return dom;
   if (!xs.has_value()) return xs;
   if (!closed.has_value()) return std::move(closed.error());
+  if (!vifs_closed.has_value()) return std::move(vifs_closed.error());
   return {};
 }
 

@@ -6,6 +6,7 @@
 //
 // XenHost bundles the dom0 handles every step needs. Not thread-safe.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "xen/console/backend.h"
 #include "xen/devices/domain.h"
 #include "xen/devices/vbd.h"
+#include "xen/devices/vif.h"
 #include "xen/evtchn/evtchn.h"
 #include "xen/gnttab/gnttab.h"
 #include "xen/store/client.h"
@@ -46,17 +48,25 @@ struct DiskSpec {
   bool writable = false;
 };
 
+// A network interface served by dom0's netback (devices/vif.h): the guest's eth0, eth1, ...
+// in order; dom0 sees vif<domid>.<index>.
+struct NicSpec {
+  std::array<uint8_t, 6> mac{};
+};
+
 struct LaunchSpec {
   std::string name;
   builder::BuildConfig build;
   std::map<std::string, std::string> extra_keys;  // under /local/domain/<domid>/, dom0-owned
   std::vector<std::string> guest_writable_keys;   // empty nodes the guest owns (krata/zone)
   std::vector<DiskSpec> disks;                    // xvda, xvdb, ... in this order
+  std::vector<NicSpec> nics;                      // vif handles 0, 1, ... in this order
 };
 
 struct DestroyOptions {
-  // How long to wait for blkback to close each vbd (state 6) while the guest still runs; a
-  // guest that is paused or has shut down cannot answer, so then there is no wait.
+  // How long to wait for blkback (netback) to close the vbds (vifs) (state 6) while the
+  // guest still runs; a guest that is paused or has shut down cannot answer, so then there is
+  // no wait.
   std::chrono::milliseconds vbd_close_timeout{3000};
   // The connection the close handshake watches on (its other events are dropped); null: the
   // host's own.
@@ -75,7 +85,7 @@ Result<RunningDomain> Launch(XenHost& host, const boot::LoadedKernel& kernel, By
                              const LaunchSpec& spec);
 
 // Tears a domain down completely; idempotent for parts already gone. Order (krata.md §3.10):
-// vbd close handshake, xenstore nodes removed (blkback then lets go of its devices), domain
+// vif and vbd close handshakes, xenstore nodes removed (the backends then let go), domain
 // destroyed. The caller detaches loop devices afterwards.
 Status Destroy(XenHost& host, RunningDomain& domain, const DestroyOptions& options = {});
 Status DestroyDomain(XenHost& host, DomId domid, const DestroyOptions& options = {});

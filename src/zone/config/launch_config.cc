@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/json_util.h"
+#include "net/packet/addr.h"
 
 namespace krata::zone {
 
@@ -39,6 +40,62 @@ Result<ProcessOverride> ParseOverride(const Json& j) {
   return p;
 }
 
+Json NetworkJson(const NetworkConfig& n) {
+  return Json{{"mac", n.mac},   {"ipv4", n.ipv4},         {"gateway4", n.gateway4},
+              {"ipv6", n.ipv6}, {"gateway6", n.gateway6}, {"mtu", n.mtu}};
+}
+
+// One family: the address must be a CIDR of that family, the gateway an address of it
+// inside the subnet, not the address itself. Both empty means "no such family".
+Status CheckFamily(std::string_view cidr, std::string_view gateway, bool v6,
+                   std::string_view name) {
+  std::string what = "network." + std::string(name);
+  if (cidr.empty() && gateway.empty()) return {};
+  if (cidr.empty() || gateway.empty()) {
+    return Error::Invalid(kWhat, what + " and its gateway must be given together");
+  }
+  Result<std::pair<net::IpAddr, uint8_t>> addr = net::ParseCidr(cidr);
+  if (!addr.has_value()) return std::move(addr.error()).With(what);
+  Result<net::IpAddr> gw = net::ParseIp(gateway);
+  if (!gw.has_value()) return std::move(gw.error()).With(what + " gateway");
+  if (addr->first.v6 != v6 || gw->v6 != v6) {
+    return Error::Invalid(kWhat, what + ": wrong address family");
+  }
+  if (addr->first.IsUnspecified() || addr->first.IsMulticast()) {
+    return Error::Invalid(kWhat, what + ": not a host address");
+  }
+  if (!net::Subnet{addr->first, addr->second}.Contains(*gw) || *gw == addr->first) {
+    return Error::Invalid(kWhat, what + ": gateway " + std::string(gateway) +
+                                     " is not another address of " + std::string(cidr));
+  }
+  return {};
+}
+
+Result<NetworkConfig> ParseNetwork(const Json& j) {
+  NetworkConfig n;
+  n.mac = TRY(json_util::ReqString(j, "mac", kWhat));
+  Result<net::Mac> mac = net::ParseMac(n.mac);
+  if (!mac.has_value()) return std::move(mac.error()).With("network.mac");
+  if (((*mac)[0] & 1) != 0) return Error::Invalid(kWhat, "network.mac is a multicast address");
+  n.ipv4 = TRY(json_util::OptString(j, "ipv4", kWhat)).value_or("");
+  n.gateway4 = TRY(json_util::OptString(j, "gateway4", kWhat)).value_or("");
+  n.ipv6 = TRY(json_util::OptString(j, "ipv6", kWhat)).value_or("");
+  n.gateway6 = TRY(json_util::OptString(j, "gateway6", kWhat)).value_or("");
+  TRY(CheckFamily(n.ipv4, n.gateway4, false, "ipv4"));
+  TRY(CheckFamily(n.ipv6, n.gateway6, true, "ipv6"));
+  if (n.ipv4.empty() && n.ipv6.empty()) {
+    return Error::Invalid(kWhat, "network has neither ipv4 nor ipv6");
+  }
+  std::optional<int64_t> mtu = TRY(json_util::OptNonNegInt(j, "mtu", kWhat));
+  if (mtu) {
+    if (*mtu < 1280 || *mtu > 65535) {
+      return Error::Invalid(kWhat, "network.mtu outside 1280..65535");
+    }
+    n.mtu = static_cast<uint32_t>(*mtu);
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string_view RootFormatName(RootFormat f) {
@@ -66,6 +123,7 @@ std::string ToJson(const LaunchConfig& c) {
          {"overlay_bytes", c.overlay_bytes},
          {"shutdown_grace_ms", c.shutdown_grace_ms},
          {"nameservers", c.nameservers}};
+  if (c.network) j["network"] = NetworkJson(*c.network);
   // Replace invalid UTF-8 rather than throw: names come from users and images.
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -93,6 +151,8 @@ Result<LaunchConfig> FromJson(std::string_view text) {
   }
   c.nameservers =
       TRY(json_util::OptStringArray(j, "nameservers", kWhat)).value_or(std::vector<std::string>{});
+  if (const Json* n = TRY(json_util::OptObject(j, "network", kWhat)))
+    c.network = TRY(ParseNetwork(*n));
   return c;
 }
 

@@ -47,6 +47,17 @@ struct ProcessOverride {
   std::optional<std::string> user;
 };
 
+// The zone's eth0 (xen-netfront on the vif kratad reserved). Text as kratad writes it;
+// FromJson checks every field, so krata-zone can parse them again without surprises.
+struct NetworkConfig {
+  std::string mac;       // "02:..:..:..:..:.." (unicast); netfront already has it from the vif
+  std::string ipv4;      // "10.75.0.3/16", or "" for no IPv4
+  std::string gateway4;  // "10.75.0.1", inside ipv4's subnet; set iff ipv4 is
+  std::string ipv6;      // "fdd4:1476:6c7e::3/48", or "" for no IPv6
+  std::string gateway6;  // set iff ipv6 is
+  uint32_t mtu = 1500;   // 1280 (IPv6's minimum) .. 65535
+};
+
 struct LaunchConfig {
   uint32_t version = 1;
   std::string zone_id;   // UUID
@@ -54,9 +65,10 @@ struct LaunchConfig {
   RootFormat root_format = RootFormat::kSquashfs;
   ImageProcess image;
   ProcessOverride process;
-  uint64_t overlay_bytes = 0;          // size limit of the writable tmpfs; 0 = guest default
-  uint32_t shutdown_grace_ms = 10000;  // SIGTERM .. SIGKILL on a host shutdown request
-  std::vector<std::string> nameservers;
+  uint64_t overlay_bytes = 0;            // size limit of the writable tmpfs; 0 = guest default
+  uint32_t shutdown_grace_ms = 10000;    // SIGTERM .. SIGKILL on a host shutdown request
+  std::vector<std::string> nameservers;  // kratad gives the gateway's addresses
+  std::optional<NetworkConfig> network;  // absent: the zone has no network device
 };
 
 // JSON text of the config (no framing).
