@@ -1,0 +1,1 @@
+krata_fuzzer(tcp_nat_fuzzer SOURCE tcp_nat_fuzzer.cc DEPS krata_nettcp)
