@@ -3,7 +3,9 @@
 (busybox with its applet links; /etc, /srv and a home), User "app" (uid 1000, in groups
 "extra" and "other" as well), Env, WorkingDir /srv and a Cmd that greets.
 
-    make-busybox-image.py OUT.tar [BUSYBOX]
+    make-busybox-image.py OUT.tar [BUSYBOX] [--add PATH:DEST]...
+
+--add puts an extra executable in a third layer (the network scenario adds krata-nettool).
 
 Deterministic: fixed mtimes, sorted entries, so the manifest digest only changes with busybox."""
 import gzip
@@ -13,12 +15,20 @@ import json
 import sys
 import tarfile
 
-out = sys.argv[1]
-busybox = sys.argv[2] if len(sys.argv) > 2 else "/bin/busybox"
+args = sys.argv[1:]
+extras = []
+while "--add" in args:
+    i = args.index("--add")
+    path, dest = args[i + 1].split(":", 1)
+    extras.append((path, dest.lstrip("/")))
+    del args[i:i + 2]
+out = args[0]
+busybox = args[1] if len(args) > 1 else "/bin/busybox"
 MTIME = 1700000000
 APPLETS = ["sh", "echo", "cat", "id", "pwd", "env", "sleep", "ls", "mkdir", "touch", "rm", "grep",
            "kill", "ps", "dd", "wc", "head", "seq", "stat", "sync", "true", "false", "test",
-           "printf", "hostname", "uname", "mount", "df", "sha256sum", "cut", "tr"]
+           "printf", "hostname", "uname", "mount", "df", "sha256sum", "cut", "tr", "ping", "ping6",
+           "nc", "wget", "nslookup", "ip", "ifconfig", "route", "netstat"]
 
 
 def member(tar, name, data=None, mode=0o644, uid=0, gid=0, kind=tarfile.REGTYPE, link=""):
@@ -69,7 +79,15 @@ def blob(data, media_type):
     return {"mediaType": media_type, "digest": digest, "size": len(data)}
 
 
-layers = [layer(base), layer(etc)]
+def extra(tar):
+    dirs = sorted({d for _, dest in extras for d in [dest.rsplit("/", 1)[0]] if "/" in dest})
+    for d in dirs:
+        member(tar, d, mode=0o755, kind=tarfile.DIRTYPE)
+    for path, dest in extras:
+        member(tar, dest, open(path, "rb").read(), mode=0o755)
+
+
+layers = [layer(base), layer(etc)] + ([layer(extra)] if extras else [])
 config = {
     "architecture": "amd64", "os": "linux", "created": "2023-11-14T22:13:20Z",
     "config": {"User": "app", "Env": ["PATH=/bin", "FOO=from-image", "BAR=image"],
