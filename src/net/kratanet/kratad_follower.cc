@@ -82,8 +82,8 @@ bool KratadFollower::Session() {
     (void)reader->Finish();
     return false;
   }
+  ++snapshots_;  // before the push: whoever pops the snapshot sees it counted
   PushSnapshot(list);
-  ++snapshots_;
   control::WatchEventsReply event;
   while (reader->Read(&event)) {
     if (event.has_zone_changed()) PushChange(event.zone_changed().zone());

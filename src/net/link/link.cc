@@ -13,4 +13,10 @@ Result<size_t> Link::ReceiveBatch(std::span<const std::span<uint8_t>> bufs,
   return n;
 }
 
+size_t Link::SendBatch(std::span<const ByteSpan> frames) {
+  size_t sent = 0;
+  for (ByteSpan f : frames) sent += Send(f) ? 1 : 0;
+  return sent;
+}
+
 }  // namespace krata::net

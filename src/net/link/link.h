@@ -30,6 +30,9 @@ class Link {
                                       std::span<size_t> lens);
   // Sends one frame; false when the kernel queue is full or the link is down (dropped).
   virtual bool Send(ByteSpan frame) = 0;
+  // Sends frames in order (one sendmmsg on AF_PACKET); returns how many went out. The rest
+  // were dropped, as Send's false.
+  virtual size_t SendBatch(std::span<const ByteSpan> frames);
   // Frames the kernel dropped before we read them (socket buffer full) since the last call.
   virtual uint64_t TakeKernelDrops() { return 0; }
 };

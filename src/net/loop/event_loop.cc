@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <vector>
 
-
 namespace krata::net {
 
 Result<std::unique_ptr<EventLoop>> EventLoop::Create() {
@@ -113,6 +112,7 @@ Status EventLoop::RunOnce(std::chrono::milliseconds max_wait) {
     timers_.erase(timers_.begin());
     fn();
   }
+  if (after_dispatch_) after_dispatch_();
   return {};
 }
 

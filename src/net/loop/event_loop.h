@@ -22,7 +22,7 @@ class EventLoop {
  public:
   using Clock = std::chrono::steady_clock;
   using FdHandler = std::function<void(uint32_t events)>;  // EPOLLIN | EPOLLOUT | ...
-  using TimerId = uint64_t;                                 // 0 is never a valid id
+  using TimerId = uint64_t;                                // 0 is never a valid id
 
   static Result<std::unique_ptr<EventLoop>> Create();
   ~EventLoop();
@@ -42,6 +42,10 @@ class EventLoop {
 
   Clock::time_point Now() const { return Clock::now(); }
 
+  // Runs fn at the end of every RunOnce, after its fd handlers and timers: where work
+  // batched during one dispatch round (frames queued for a link) is flushed.
+  void SetAfterDispatch(std::function<void()> fn) { after_dispatch_ = std::move(fn); }
+
   // Waits up to max_wait for events or timers and dispatches them.
   Status RunOnce(std::chrono::milliseconds max_wait);
   // Dispatches until Stop().
@@ -60,6 +64,7 @@ class EventLoop {
   std::atomic<bool> stop_requested_{false};
   uint64_t next_generation_ = 1;
   std::unordered_map<int, std::shared_ptr<Watch>> watches_;
+  std::function<void()> after_dispatch_;
   TimerId next_timer_ = 1;
   std::multimap<Clock::time_point, TimerId> timers_;
   std::unordered_map<TimerId, std::pair<std::multimap<Clock::time_point, TimerId>::iterator,

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -83,6 +84,22 @@ TEST(EventLoop, TimerMayAddTimer) {
   auto deadline = loop->Now() + milliseconds(5000);
   while (fired < 2 && loop->Now() < deadline) MUST(loop->RunOnce(milliseconds(100)));
   EXPECT_EQ(fired, 2);
+}
+
+TEST(EventLoop, AfterDispatchRunsAfterHandlersAndTimers) {
+  auto loop = MUST(EventLoop::Create());
+  std::vector<std::string> order;
+  loop->SetAfterDispatch([&] { order.push_back("after"); });
+  Pipe p;
+  MUST(loop->Add(p.r.get(), EPOLLIN, [&](uint32_t) {
+    char c;
+    EXPECT_EQ(read(p.r.get(), &c, 1), 1);
+    order.push_back("fd");
+  }));
+  loop->AddTimer(milliseconds(0), [&] { order.push_back("timer"); });
+  ASSERT_EQ(write(p.w.get(), "x", 1), 1);
+  MUST(loop->RunOnce(milliseconds(1000)));
+  EXPECT_EQ(order, (std::vector<std::string>{"fd", "timer", "after"}));
 }
 
 TEST(EventLoop, StopFromAnotherThreadEndsRun) {

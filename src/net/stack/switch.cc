@@ -20,12 +20,32 @@ namespace krata::net {
 const GatewayConfig& SwitchPort::gateway() const { return sw_.options.gateway; }
 
 bool SwitchPort::SendToZone(ByteSpan frame) {
-  if (link_->Send(frame)) {
-    ++sw_.stats.frames_out;
-    return true;
+  if (frame.size() > kTxSlot) {
+    Flush();
+    bool sent = link_->Send(frame);
+    ++(sent ? sw_.stats.frames_out : sw_.stats.send_dropped);
+    return sent;
   }
-  ++sw_.stats.send_dropped;
-  return false;
+  if (tx_count_ == 0) sw_.tx_pending.push_back(this);
+  std::byte* slot = reinterpret_cast<std::byte*>(tx_.data()) + tx_count_ * kTxSlot;
+  std::memcpy(slot, frame.data(), frame.size());
+  tx_frames_[tx_count_++] = ByteSpan(slot, frame.size());
+  if (tx_count_ == kTxBatch) Flush();
+  return true;
+}
+
+void SwitchPort::Flush() {
+  if (tx_count_ == 0) return;
+  size_t sent = link_->SendBatch(std::span(tx_frames_).first(tx_count_));
+  sw_.stats.frames_out += sent;
+  sw_.stats.send_dropped += tx_count_ - sent;
+  tx_count_ = 0;
+}
+
+void SwitchImpl::FlushAll() {
+  // A flushed port may queue again only on the next round: nothing here sends frames.
+  for (SwitchPort* p : tx_pending) p->Flush();
+  tx_pending.clear();
 }
 
 SwitchImpl::SwitchImpl(EventLoop& l, SwitchOptions o)
@@ -38,9 +58,11 @@ SwitchImpl::SwitchImpl(EventLoop& l, SwitchOptions o)
   for (size_t i = 0; i < kBatch; ++i) {
     rx_bufs[i] = std::span<uint8_t>(rx).subspan(i * kMaxFrameBytes, kMaxFrameBytes);
   }
+  loop.SetAfterDispatch([this] { FlushAll(); });
 }
 
 SwitchImpl::~SwitchImpl() {
+  loop.SetAfterDispatch(nullptr);
   // The NATs hold references to the ports: drop their flows before the ports go.
   for (auto& [name, port] : zones) Unplug(*port);
   zones.clear();
@@ -69,6 +91,8 @@ void SwitchImpl::Unplug(SwitchPort& port) {
   tcp.DropZone(port);
   udp.DropZone(port);
   icmp.DropZone(port);
+  port.Flush();
+  std::erase(tx_pending, &port);
   auto it = by_mac.find(port.zone().mac);
   if (it != by_mac.end() && it->second == &port) by_mac.erase(it);
 }

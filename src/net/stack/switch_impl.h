@@ -25,7 +25,11 @@ class SwitchPort final : public ZonePort {
 
   const ZoneAddrs& zone() const override { return addrs_; }
   const GatewayConfig& gateway() const override;
+  // Queues the frame; queued frames go out in one sendmmsg when the queue is full or at the
+  // end of the loop's dispatch round (SwitchImpl::FlushAll), so a burst of TCP segments
+  // costs one syscall instead of one each. Frames larger than a slot go out at once, in order.
   bool SendToZone(ByteSpan frame) override;
+  void Flush();
 
   Link& link() { return *link_; }
   bool is_host() const { return host_; }
@@ -37,6 +41,12 @@ class SwitchPort final : public ZonePort {
   std::unique_ptr<Link> link_;
   bool host_;
   std::vector<UniqueFd> listeners_;  // TCP port forwards, registered in the loop
+
+  static constexpr size_t kTxSlot = 2048;  // an MTU 1500 frame with room to spare
+  static constexpr size_t kTxBatch = 64;
+  std::vector<uint8_t> tx_ = std::vector<uint8_t>(kTxSlot * kTxBatch);
+  std::array<ByteSpan, kTxBatch> tx_frames_;
+  size_t tx_count_ = 0;
 };
 
 struct SwitchImpl {
@@ -55,6 +65,8 @@ struct SwitchImpl {
   // Registers the port's link and forwards; undone by Unplug.
   Status Plug(SwitchPort& port, const std::vector<PortForward>& forwards);
   void Unplug(SwitchPort& port);
+  // Sends what every port queued during this dispatch round (EventLoop::SetAfterDispatch).
+  void FlushAll();
 
   EventLoop& loop;
   SwitchOptions options;
@@ -65,6 +77,7 @@ struct SwitchImpl {
   std::map<std::string, std::unique_ptr<SwitchPort>, std::less<>> zones;  // by name
   std::unique_ptr<SwitchPort> host;                                       // the TAP, if any
   std::map<Mac, SwitchPort*> by_mac;                                      // zones and host
+  std::vector<SwitchPort*> tx_pending;  // ports with queued frames
 
   static constexpr size_t kBatch = 32;
   static constexpr size_t kBatchesPerWakeup = 4;

@@ -84,31 +84,16 @@ void TcpNat::Impl::WriteToHost(Flow& f, const TcpInfo& t) {
 
 bool TcpNat::Impl::Deliver(Flow& f, ByteSpan data) {
   if (data.empty()) return true;
-  size_t n = 0;
-  if (f.PendingSize() == 0) {
-    ssize_t r = RetryEintr(
-        [&] { return send(f.fd.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT); });
-    if (r < 0 && errno != EAGAIN) {
-      HostFailed(f, errno);
-      return false;
-    }
-    n = r < 0 ? 0 : static_cast<size_t>(r);
-    f.rcv_nxt += static_cast<uint32_t>(n);
-    f.rcv_total += n;
-    if (n > 0) ScheduleAck(f);
-  }
-  if (n == data.size()) return true;
-  // The socket took less than the window promised (its accounting counts overhead). Hold
-  // the rest, unacknowledged, until it drains, rather than make the zone wait for its
-  // retransmission timeout. Bounded by the window we advertised.
+  // In-order bytes are held, unacknowledged, and written to the host socket once per batch
+  // of zone frames (FlushAcks -> FlushPending): one send() per batch instead of one per
+  // segment. Bytes the socket then refuses stay held until EPOLLOUT rather than make the
+  // zone wait for its retransmission timeout. Bounded by the window we advertised.
   uint32_t promised = SeqGt(f.rcv_adv, f.rcv_nxt) ? f.rcv_adv - f.rcv_nxt : 0;
   size_t limit = std::max<size_t>(promised, 65536);
-  size_t take = std::min(data.size() - n, limit - std::min(limit, f.PendingSize()));
-  f.pending.insert(f.pending.end(), data.begin() + static_cast<ptrdiff_t>(n),
-                   data.begin() + static_cast<ptrdiff_t>(n + take));
-  f.write_blocked = true;
-  UpdateInterest(f);
-  return n + take == data.size();
+  size_t take = std::min(data.size(), limit - std::min(limit, f.PendingSize()));
+  f.pending.insert(f.pending.end(), data.begin(), data.begin() + static_cast<ptrdiff_t>(take));
+  if (!f.write_blocked) ScheduleAck(f);
+  return take == data.size();
 }
 
 void TcpNat::Impl::HoldOutOfOrder(Flow& f, uint32_t seq, ByteSpan data, bool fin) {
@@ -160,10 +145,14 @@ void TcpNat::Impl::FlushPending(Flow& f) {
       f.fin_pending = false;
       ApplyZoneFin(f);
     }
-  } else if (f.pending_off > f.pending.size() / 2) {
-    f.pending.erase(f.pending.begin(), f.pending.begin() + static_cast<ptrdiff_t>(f.pending_off));
-    f.pending_off = 0;
+  } else {
+    f.write_blocked = true;  // the rest goes on EPOLLOUT
+    if (f.pending_off > f.pending.size() / 2) {
+      f.pending.erase(f.pending.begin(), f.pending.begin() + static_cast<ptrdiff_t>(f.pending_off));
+      f.pending_off = 0;
+    }
   }
+  UpdateInterest(f);
   UpdateWindow(f, false);
   SendAck(f);
 }

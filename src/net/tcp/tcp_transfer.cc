@@ -447,7 +447,12 @@ void TcpNat::Impl::FlushAcks() {
   list.swap(ack_list_);
   for (Flow* f : list) {
     f->in_ack_list = false;
-    if (f->ack_pending && !f->dead) {
+    if (f->dead) continue;
+    if (f->PendingSize() > 0 && !f->write_blocked) {
+      FlushPending(*f);  // writes this batch's bytes, then acknowledges them
+      continue;
+    }
+    if (f->ack_pending) {
       UpdateWindow(*f);
       SendAck(*f);
     }
