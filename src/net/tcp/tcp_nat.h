@@ -4,9 +4,10 @@
 // the real TCP towards the destination. No kernel NAT, no bridge.
 //
 // Per flow:
-//   zone -> host: in-order payload is written straight to the host socket and acknowledged
-//     only as far as the write went; the advertised window is the socket's free send buffer,
-//     so a slow destination pushes back on the zone instead of being buffered here.
+//   zone -> host: in-order payload is written to the host socket (once per batch of zone
+//     frames) and acknowledged only as far as the write went; the advertised window is the
+//     socket's free send buffer, so a slow destination pushes back on the zone instead of
+//     being buffered here.
 //   host -> zone: bytes read from the socket stay in a bounded per-flow buffer until the zone
 //     acknowledges them (retransmission on timeout and on three duplicate ACKs); reading
 //     stops while the buffer is full, which closes the host socket's TCP window.
