@@ -134,4 +134,15 @@ class NetTest : public ::testing::Test {
   std::unique_ptr<StackThread> stack_;
 };
 
+// The stack running with zone 0 attached: what most tests start from.
+class OneZoneTest : public NetTest {
+ protected:
+  void SetUp() override {
+    NetTest::SetUp();
+    StartStack();
+    Status z = AddZone(0);
+    ASSERT_TRUE(z.has_value()) << z.error().ToString();
+  }
+};
+
 }  // namespace krata::net::testing

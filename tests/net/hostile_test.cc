@@ -18,13 +18,11 @@
 namespace krata::net::testing {
 namespace {
 
-class HostileTest : public NetTest {
+class HostileTest : public OneZoneTest {
  protected:
   void SetUp() override {
-    NetTest::SetUp();
-    StartStack();
-    Status z = AddZone(0);
-    ASSERT_TRUE(z.has_value()) << z.error().ToString();
+    OneZoneTest::SetUp();
+    if (HasFatalFailure()) return;
     Result<UniqueFd> s = RunInNetns(zone(), []() -> Result<UniqueFd> {
       int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);  // send only
       if (fd < 0) return Error::FromErrno("socket", errno);

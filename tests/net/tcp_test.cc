@@ -17,15 +17,8 @@
 namespace krata::net::testing {
 namespace {
 
-class TcpTest : public NetTest {
+class TcpTest : public OneZoneTest {
  protected:
-  void SetUp() override {
-    NetTest::SetUp();
-    StartStack();
-    Status z = AddZone(0);
-    ASSERT_TRUE(z.has_value()) << z.error().ToString();
-  }
-
   void Bulk(const IpAddr& server_ip) {
     TcpServer srv(MUST(ListenTcp(host(), Endpoint{server_ip, 5001})), EchoHandler);
     Result<UniqueFd> c = ConnectTcp(zone(), Endpoint{server_ip, 5001});

@@ -8,15 +8,7 @@
 namespace krata::net::testing {
 namespace {
 
-class UdpIcmpTest : public NetTest {
- protected:
-  void SetUp() override {
-    NetTest::SetUp();
-    StartStack();
-    Status z = AddZone(0);
-    ASSERT_TRUE(z.has_value()) << z.error().ToString();
-  }
-};
+class UdpIcmpTest : public OneZoneTest {};
 
 TEST_F(UdpIcmpTest, UdpEcho) {
   for (const IpAddr& ip : {kOutside4, kOutside6}) {
