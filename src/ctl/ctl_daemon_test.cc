@@ -190,14 +190,14 @@ TEST_F(CtlDaemonTest, LaunchWithPortsAndListShowsAddresses) {
   EXPECT_NE(list.out.find(" 10.75.0.3 "), std::string::npos) << list.out;
   EXPECT_NE(list.out.find(" fdd4:1476:6c7e::3 "), std::string::npos) << list.out;
 
-  // The same host port again is refused by kratad; a malformed one by kratactl, before any
-  // pull or create.
+  // The same host port again is refused by kratad; a malformed one by kratactl's argument
+  // parsing (a usage error, CLI11's exit code), before it even connects.
   CtlRun taken = Kratactl({"zone", "launch", "-p", "8080:81", "alpine:latest"});
   EXPECT_EQ(taken.code, 1);
   EXPECT_NE(taken.err.find("already exists"), std::string::npos) << taken.err;
   EXPECT_NE(taken.err.find("8080/tcp"), std::string::npos) << taken.err;
   CtlRun bad = Kratactl({"zone", "launch", "-p", "8080", "alpine:latest"});
-  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.code, 105);  // CLI::ExitCodes::ValidationError
   EXPECT_NE(bad.err.find("-p 8080: expected HOSTPORT:ZONEPORT[/tcp|/udp]"), std::string::npos)
       << bad.err;
   EXPECT_EQ(MUST(daemon_->zones().List()).size(), 1u);

@@ -102,7 +102,11 @@ int main(int argc, char** argv) {
   launch
       ->add_option("-p,--port", launch_opts.ports,
                    "Forward a host port to the zone: HOSTPORT:ZONEPORT[/tcp|/udp] (repeatable)")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->check([](const std::string& text) {  // before connecting: a typo needs no kratad
+        auto p = krata::ctl::ParsePortForward(text);
+        return p.has_value() ? std::string() : p.error().ToString();
+      });
   launch->add_option("-m,--memory", launch_opts.memory_mib, "Memory in MiB");
   launch->add_option("-c,--cpus", launch_opts.cpus, "Virtual CPUs");
   launch->add_option("--format", launch_opts.format, "Image format")
