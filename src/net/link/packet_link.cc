@@ -12,8 +12,8 @@
 
 #include "base/eintr.h"
 #include "base/unique_handle.h"
-#include "net/link/if_ioctl.h"
 #include "net/link/link.h"
+#include "net/netlink/rtnl.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23  // linux/if_packet.h, Linux 4.20
@@ -129,8 +129,8 @@ Result<std::unique_ptr<Link>> OpenPacketLink(std::string_view ifname) {
   if (raw < 0) return Error::FromErrno("socket(AF_PACKET)", errno, name);
   UniqueFd fd(raw);
 
-  int index = TRY(ifioctl::Index(fd.get(), ifname));
-  TRY(ifioctl::SetUp(fd.get(), ifname));
+  int index = TRY(rtnl::LinkIndex(ifname));
+  TRY(rtnl::SetLinkUp(ifname));
 
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;

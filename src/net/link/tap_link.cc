@@ -16,8 +16,8 @@
 #include "base/eintr.h"
 #include "base/file.h"
 #include "base/unique_handle.h"
-#include "net/link/if_ioctl.h"
 #include "net/link/link.h"
+#include "net/netlink/rtnl.h"
 
 namespace krata::net {
 namespace {
@@ -62,12 +62,7 @@ Result<std::unique_ptr<Link>> OpenTapLink(std::string_view ifname, const Mac& ma
   if (RetryEintr([&] { return ::ioctl(fd.get(), TUNSETIFF, &ifr); }) < 0) {
     return Error::FromErrno("ioctl(TUNSETIFF)", errno, name);
   }
-  int raw = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (raw < 0) return Error::FromErrno("socket", errno, name);
-  UniqueFd ctl(raw);
-  TRY(ifioctl::SetMac(ctl.get(), name, mac));
-  TRY(ifioctl::SetMtu(ctl.get(), name, mtu));
-  TRY(ifioctl::SetUp(ctl.get(), name));
+  TRY(rtnl::SetLinkUp(name, mtu, mac));
   return std::unique_ptr<Link>(new TapLink(std::move(fd), std::move(name)));
 }
 

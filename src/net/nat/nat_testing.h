@@ -2,6 +2,7 @@
 // Test helpers (tests only): a ZonePort capturing frames, frames from the zone, loopback
 // sockets, and driving the loop until a condition holds.
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -123,6 +124,12 @@ class LoopbackUdp {
         static_cast<ssize_t>(data.size())) {
       std::abort();
     }
+  }
+  // Runs the loop until one datagram arrives (a failed expectation, and empty, if none does).
+  std::pair<std::string, Endpoint> RecvWhileRunning(EventLoop& loop) {
+    std::optional<std::pair<std::string, Endpoint>> got;
+    EXPECT_TRUE(RunUntil(loop, [&] { return (got = Recv()).has_value(); }));
+    return got.value_or(std::pair<std::string, Endpoint>{});
   }
   // One datagram and its sender, if any is queued.
   std::optional<std::pair<std::string, Endpoint>> Recv() {

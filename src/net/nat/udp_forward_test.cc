@@ -36,11 +36,6 @@ class UdpForwardTest : public ::testing::TestWithParam<bool> {  // param: IPv6
     // The switch passes no NAT destination for the gateway address: the forward must match.
     nat.FromZone(zone, Parse(f), std::nullopt);
   }
-  std::pair<std::string, Endpoint> ClientRecv(LoopbackUdp& client) {
-    std::optional<std::pair<std::string, Endpoint>> got;
-    EXPECT_TRUE(RunUntil(*loop, [&] { return (got = client.Recv()).has_value(); }));
-    return got.value_or(std::pair<std::string, Endpoint>{});
-  }
 
   void SetUp() override { loop = MUST(EventLoop::Create()); }
 
@@ -73,8 +68,8 @@ TEST_P(UdpForwardTest, PeersReachTheZoneAndGetReplies) {
 
   ZoneReply(nat, f2, "to c2");
   ZoneReply(nat, f1, "to c1");
-  auto [d1, from1] = ClientRecv(c1);
-  auto [d2, from2] = ClientRecv(c2);
+  auto [d1, from1] = c1.RecvWhileRunning(*loop);
+  auto [d2, from2] = c2.RecvWhileRunning(*loop);
   EXPECT_EQ(d1, "to c1");
   EXPECT_EQ(d2, "to c2");
   EXPECT_EQ(from1, service);

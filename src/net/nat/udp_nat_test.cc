@@ -32,12 +32,6 @@ class UdpNatTest : public ::testing::TestWithParam<bool> {  // param: IPv6
   void Send(UdpNat& nat, uint16_t zone_port, const Endpoint& dst, std::string_view payload) {
     Send(nat, zone_port, dst, payload, dst);
   }
-  // Waits for one datagram on the remote socket.
-  std::pair<std::string, Endpoint> RemoteRecv(LoopbackUdp& remote) {
-    std::optional<std::pair<std::string, Endpoint>> got;
-    EXPECT_TRUE(RunUntil(*loop, [&] { return (got = remote.Recv()).has_value(); }));
-    return got.value_or(std::pair<std::string, Endpoint>{});
-  }
 
   void SetUp() override { loop = MUST(EventLoop::Create()); }
 
@@ -49,7 +43,7 @@ TEST_P(UdpNatTest, EchoIsByteExact) {
   UdpNat nat(*loop);
   LoopbackUdp remote(v6());
   Send(nat, 5000, remote.local(), "hello");
-  auto [data, host_src] = RemoteRecv(remote);
+  auto [data, host_src] = remote.RecvWhileRunning(*loop);
   EXPECT_EQ(data, "hello");
   EXPECT_EQ(host_src.ip, remote.local().ip);  // the host's own address, not the zone's
 
@@ -61,7 +55,7 @@ TEST_P(UdpNatTest, EchoIsByteExact) {
 
   // The same flow reuses its socket.
   Send(nat, 5000, remote.local(), "again");
-  auto [data2, host_src2] = RemoteRecv(remote);
+  auto [data2, host_src2] = remote.RecvWhileRunning(*loop);
   EXPECT_EQ(data2, "again");
   EXPECT_EQ(host_src2, host_src);
   UdpNatStats s = nat.stats();
@@ -131,13 +125,13 @@ TEST_P(UdpNatTest, LeastRecentlyUsedFlowIsEvicted) {
   std::map<uint16_t, Endpoint> host_src;  // zone port -> host socket
   for (uint16_t p : {1, 2, 3}) {
     Send(nat, p, remote.local(), std::to_string(p));
-    auto [data, src] = RemoteRecv(remote);
+    auto [data, src] = remote.RecvWhileRunning(*loop);
     host_src[static_cast<uint16_t>(std::stoi(data))] = src;
   }
   Send(nat, 1, remote.local(), "1");  // 1 is now the most recent, 2 the least
-  RemoteRecv(remote);
+  remote.RecvWhileRunning(*loop);
   Send(nat, 4, remote.local(), "4");
-  RemoteRecv(remote);
+  remote.RecvWhileRunning(*loop);
   EXPECT_EQ(nat.stats().flows, 3u);
 
   for (uint16_t p : {2, 1, 3}) remote.SendTo(host_src[p], "to" + std::to_string(p));
@@ -153,7 +147,7 @@ TEST_P(UdpNatTest, DnsRewriteRepliesFromTheAddressTheZoneUsed) {
   LoopbackUdp upstream(v6());
   Endpoint gw_dns{zone.gw_ip(v6()), 53};
   Send(nat, 33333, gw_dns, "query", upstream.local());
-  auto [data, host_src] = RemoteRecv(upstream);
+  auto [data, host_src] = upstream.RecvWhileRunning(*loop);
   EXPECT_EQ(data, "query");
   upstream.SendTo(host_src, "answer");
   ASSERT_TRUE(RunUntil(*loop, [&] { return !zone.frames.empty(); }));
@@ -198,7 +192,7 @@ TEST_P(UdpNatTest, OversizeRepliesAreDropped) {
   UdpNat nat(*loop);
   LoopbackUdp remote(v6());
   Send(nat, 5000, remote.local(), "x");
-  auto [data, host_src] = RemoteRecv(remote);
+  auto [data, host_src] = remote.RecvWhileRunning(*loop);
   size_t max = zone.gateway().mtu - (v6() ? 40 : 20) - 8;
   remote.SendTo(host_src, std::string(max + 1, 'b'));
   remote.SendTo(host_src, std::string(max, 'a'));
@@ -213,7 +207,7 @@ TEST_P(UdpNatTest, DropZoneClosesFlows) {
   UdpNat nat(*loop);
   LoopbackUdp remote(v6());
   Send(nat, 5000, remote.local(), "x");
-  auto [data, host_src] = RemoteRecv(remote);
+  auto [data, host_src] = remote.RecvWhileRunning(*loop);
   nat.DropZone(zone);
   EXPECT_EQ(nat.stats().flows, 0u);
   remote.SendTo(host_src, "late");

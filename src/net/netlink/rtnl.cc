@@ -140,7 +140,9 @@ Result<int> LinkIndex(std::string_view ifname) {
   UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd) return Error::FromErrno("socket(AF_INET)", errno);
   if (RetryEintr([&] { return ioctl(fd.get(), SIOCGIFINDEX, &ifr); }) != 0) {
-    return Error::FromErrno("SIOCGIFINDEX", errno, std::string(ifname));
+    int err = errno;
+    std::string what = err == ENODEV ? "no interface " + std::string(ifname) : std::string(ifname);
+    return Error::FromErrno("SIOCGIFINDEX", err, what);
   }
   return ifr.ifr_ifindex;
 }

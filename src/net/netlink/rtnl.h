@@ -13,6 +13,7 @@
 
 namespace krata::net::rtnl {
 
+// ENODEV, "no interface NAME", when the link does not exist.
 Result<int> LinkIndex(std::string_view ifname);
 // Returns once the link exists, woken by RTM_NEWLINK notifications (RTMGRP_LINK; sysfs
 // gives no inotify events), e.g. eth0 appearing after xen-netfront's asynchronous probe.
